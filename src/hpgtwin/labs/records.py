@@ -34,6 +34,7 @@ class SemenAnalysis:
     total_motility_pct: float | None = None
     progressive_motility_pct: float | None = None
     normal_forms_pct: float | None = None
+    total_sperm_count_million: float | None = None  # as reported; None when only volume x concentration is known
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ class PatientFile:
     labs: tuple[LabResult, ...] = ()
     semen: tuple[SemenAnalysis, ...] = ()
     source: str | None = field(default=None, compare=False)  # where it was read from (path, "fhir", "form")
+    import_notes: tuple[str, ...] = field(default=(), compare=False)  # entries skipped on import, and why
 
     def results(self, analyte: str) -> list[LabResult]:
         """Every result of one analyte, oldest first (undated ones last)."""

@@ -1,0 +1,34 @@
+"""Placeholders for the model-specific functions that codegen writes above the solver kernels.
+
+The kernel template imports these names so it is valid, lint-clean Python; in the generated module the import
+line is removed and the real numba functions generated from the declaration take their place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def rhs(t: float, y: np.ndarray, p: np.ndarray, dy: np.ndarray) -> None:
+    """d(y)/dt into ``dy`` (generated)."""
+    raise NotImplementedError
+
+
+def jac(t: float, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    """Analytic Jacobian d(rhs)/dy into ``out`` (generated)."""
+    raise NotImplementedError
+
+
+def jac_diag(t: float, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    """Diagonal of the Jacobian into ``out`` (generated)."""
+    raise NotImplementedError
+
+
+def outputs(y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    """The declared outputs into ``out`` (generated)."""
+    raise NotImplementedError
+
+
+def dose_scales(p: np.ndarray, out: np.ndarray) -> None:
+    """Amount-to-state factor of every dose target into ``out`` (generated)."""
+    raise NotImplementedError

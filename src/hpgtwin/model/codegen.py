@@ -1,0 +1,256 @@
+"""Generate numba code from a model declaration: RHS, analytic Jacobian (sympy), outputs, dose scales, solvers.
+
+The generated module (declaration-specific functions + the kernel template of :mod:`hpgtwin.model.kernels`) is
+written once per model structure to a cache directory and imported from there, so numba's ``cache=True`` keeps
+the machine code across processes; sympy runs only when the declaration's structure changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import inspect
+import os
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import numba
+import numpy as np
+import sympy as sp
+from sympy.printing.pycode import PythonCodePrinter
+
+from hpgtwin.model import kernels as _kernels_template
+from hpgtwin.model.declaration import Model
+from hpgtwin.model.expressions import SymbolicModel, symbolic
+
+CODEGEN_VERSION = "1"
+_STUB_IMPORT = "from hpgtwin.model._kernel_stubs import"
+_HELPERS = ("hill_act", "hill_inh", "dhill_act_dx", "dhill_act_dk", "dhill_act_dn")
+_lock = threading.Lock()
+_compiled: dict[str, CompiledModel] = {}
+
+
+class _Printer(PythonCodePrinter):
+    """Python/numba printer: math.* functions, Hill helpers by name, floats at full precision."""
+
+    def _print_Function(self, expr: sp.Function) -> str:
+        name = type(expr).__name__
+        if name in _HELPERS:
+            args = (repr(float(a)) if a.is_Number else self._print(a) for a in expr.args)
+            return f"{name}({', '.join(args)})"
+        return super()._print_Function(expr)
+
+    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
+        base, exponent = expr.args
+        if exponent == sp.Rational(1, 2):
+            return f"math.sqrt({self._print(base)})"
+        if exponent == -1:
+            return f"(1.0/{self.parenthesize(base, 1000)})"
+        if exponent.is_Integer and 2 <= int(exponent) <= 4:
+            b = self.parenthesize(base, 1000)
+            return "(" + "*".join([b] * int(exponent)) + ")"
+        return super()._print_Pow(expr, rational=rational)
+
+
+def cache_dir() -> Path:
+    """Where generated modules and numba caches live (``HPGTWIN_CACHE_DIR`` or ~/.cache/hpgtwin)."""
+    env = os.environ.get("HPGTWIN_CACHE_DIR")
+    base = Path(env) if env else Path.home() / ".cache" / "hpgtwin"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        probe = base / ".write-probe"
+        probe.write_text("")
+        probe.unlink()
+    except OSError:
+        base = Path(tempfile.gettempdir()) / "hpgtwin-cache"
+        base.mkdir(parents=True, exist_ok=True)
+    return base / "codegen"
+
+
+def _local_names(model: Model) -> dict[sp.Symbol, sp.Symbol]:
+    """Model symbols -> collision-free local variable names (s_*, p_*, a_*)."""
+    table: dict[sp.Symbol, sp.Symbol] = {}
+    for s in model.states:
+        table[sp.Symbol(s.name, real=True)] = sp.Symbol(f"s_{s.name}", real=True)
+    for p in model.parameters:
+        table[sp.Symbol(p.name, real=True)] = sp.Symbol(f"p_{p.name}", real=True)
+    for a in model.assignments:
+        table[sp.Symbol(a.name, real=True)] = sp.Symbol(f"a_{a.name}", real=True)
+    return table
+
+
+def _unpack(model: Model, used: set[str]) -> list[str]:
+    """Lines that load the used states and parameters into locals."""
+    lines = [f"    s_{s.name} = y[{i}]" for i, s in enumerate(model.states) if f"s_{s.name}" in used]
+    lines += [f"    p_{p.name} = p[{j}]" for j, p in enumerate(model.parameters) if f"p_{p.name}" in used]
+    return lines
+
+
+def _needed_assignments(sm: SymbolicModel, exprs: list[sp.Expr]) -> list[int]:
+    """Indices of the assignments that ``exprs`` depend on (transitively), in declaration order."""
+    need: set[sp.Symbol] = set().union(*(e.free_symbols for e in exprs)) if exprs else set()
+    keep: list[int] = []
+    for idx in range(len(sm.assignments) - 1, -1, -1):
+        sym, value = sm.assignments[idx]
+        if sym in need:
+            keep.append(idx)
+            need |= value.free_symbols
+    return sorted(keep)
+
+
+def _function(
+    name: str, args: str, model: Model, sm: SymbolicModel, targets: list[tuple[str, sp.Expr]], printer: _Printer,
+    inline_assignments: bool, prelude: str = "",
+) -> str:
+    """Source of one njit function that evaluates ``targets`` (lhs text, expression) with cse."""
+    rename = _local_names(model)
+    body: list[str] = []
+    exprs = [e for _, e in targets]
+    if inline_assignments:
+        exprs = [sm.substitute(e) for e in exprs]
+        pre: list[tuple[sp.Symbol, sp.Expr]] = []
+    else:
+        pre = [sm.assignments[i] for i in _needed_assignments(sm, exprs)]
+    exprs = [e.xreplace(rename) for e in exprs]
+    pre = [(rename[s], v.xreplace(rename)) for s, v in pre]
+    replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("x_"), optimizations="basic")
+    used: set[str] = set()
+    for _, v in pre:
+        used |= {str(s) for s in v.free_symbols}
+    for _, v in replacements:
+        used |= {str(s) for s in v.free_symbols}
+    for e in reduced:
+        used |= {str(s) for s in e.free_symbols}
+    if prelude:
+        body.append(f"    {prelude}")
+    body += _unpack(model, used)
+    body += [f"    {s} = {printer.doprint(v)}" for s, v in pre]
+    body += [f"    {s} = {printer.doprint(v)}" for s, v in replacements]
+    body += [f"    {lhs} = {printer.doprint(e)}" for (lhs, _), e in zip(targets, reduced, strict=True)]
+    return "\n".join([f"@njit(cache=True)\ndef {name}({args}):", *body, "    return None", ""])
+
+
+def generate_source(model: Model) -> str:
+    """Full source of the generated module of ``model`` (declaration functions + kernel template)."""
+    sm = symbolic(model)
+    printer = _Printer({"fully_qualified_modules": True, "standard": "python3"})
+    n = len(model.states)
+    rhs_targets = [(f"dy[{i}]", r) for i, r in enumerate(sm.rates)]
+    inlined = [sm.substitute(r) for r in sm.rates]
+    jac_targets: list[tuple[str, sp.Expr]] = []
+    diag_targets: list[tuple[str, sp.Expr]] = []
+    for i, rate in enumerate(inlined):
+        present = rate.free_symbols
+        for j, s in enumerate(sm.states):
+            if s in present:
+                d = sp.diff(rate, s)
+                if d != 0:
+                    jac_targets.append((f"out[{i}, {j}]", d))
+                    if i == j:
+                        diag_targets.append((f"out[{i}]", d))
+    table = {s.name: s for s in (*sm.states, *sm.parameters)} | {s.name: s for s, _ in sm.assignments}
+    out_targets = [(f"out[{k}]", table[name]) for k, name in enumerate(model.outputs)]
+    dose_targets = [(f"out[{k}]", e) for k, e in enumerate(sm.dose_scales)]
+    parts = [
+        f'"""Generated by hpgtwin.model.codegen v{CODEGEN_VERSION} for model {model.name!r}; do not edit."""',
+        "import math",
+        "import numpy as np",
+        "from numba import njit, prange",
+        "",
+        _function("rhs", "t, y, p, dy", model, sm, rhs_targets, printer, inline_assignments=False),
+        _function("jac", "t, y, p, out", model, sm, jac_targets, printer, True, prelude="out[:, :] = 0.0"),
+        _function("jac_diag", "t, y, p, out", model, sm, diag_targets, printer, True, prelude="out[:] = 0.0"),
+        _function("outputs", "y, p, out", model, sm, out_targets, printer, inline_assignments=False),
+        _function("dose_scales", "p, out", model, sm, dose_targets, printer, inline_assignments=False),
+        f"N_STATES = {n}",
+    ]
+    template = inspect.getsource(_kernels_template)
+    skip = (_STUB_IMPORT, "from __future__ import")
+    body = "\n".join(line for line in template.splitlines() if not line.startswith(skip))
+    return "\n".join(parts) + "\n\n# ---- kernel template (hpgtwin.model.kernels) ----\n" + body + "\n"
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """The generated numerical functions of one model (numba dispatchers from the generated module)."""
+
+    model: Model
+    module: ModuleType
+    path: Path
+
+    @property
+    def n_states(self) -> int:
+        """Number of states."""
+        return len(self.model.states)
+
+    def rhs(self, y: np.ndarray, p: np.ndarray, t: float = 0.0) -> np.ndarray:
+        """Vectorised right-hand side: y (n_pat, n_states), p (n_pat, n_params) -> dy/dt per hour."""
+        y2, p2 = _as_batch(y, p)
+        dy = np.empty_like(y2)
+        self.module.rhs_batch(float(t), y2, p2, dy)
+        return dy if np.ndim(y) == 2 else dy[0]
+
+    def jacobian(self, y: np.ndarray, p: np.ndarray, t: float = 0.0) -> np.ndarray:
+        """Analytic Jacobian d(dy/dt)/dy: (n_pat, n_states, n_states) or (n_states, n_states)."""
+        y2, p2 = _as_batch(y, p)
+        out = np.empty((y2.shape[0], y2.shape[1], y2.shape[1]))
+        self.module.jac_batch(float(t), y2, p2, out)
+        return out if np.ndim(y) == 2 else out[0]
+
+    def outputs(self, states: np.ndarray, p: np.ndarray) -> np.ndarray:
+        """Outputs for states (n_pat, n_t, n_states) -> (n_pat, n_t, n_outputs)."""
+        out = np.empty((states.shape[0], states.shape[1], len(self.model.outputs)))
+        self.module.outputs_batch(np.ascontiguousarray(states), np.ascontiguousarray(p), out)
+        return out
+
+    def dose_scales(self, p: np.ndarray) -> np.ndarray:
+        """Amount-to-state factor of every dose target for one parameter vector."""
+        out = np.empty(max(len(self.model.dose_targets), 1))
+        self.module.dose_scales(np.ascontiguousarray(p, dtype=float), out)
+        return out[: len(self.model.dose_targets)]
+
+
+def _as_batch(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Broadcast single vectors to (1, n) C-contiguous float arrays."""
+    y2 = np.ascontiguousarray(np.atleast_2d(np.asarray(y, dtype=float)))
+    p2 = np.ascontiguousarray(np.atleast_2d(np.asarray(p, dtype=float)))
+    if p2.shape[0] == 1 and y2.shape[0] > 1:
+        p2 = np.ascontiguousarray(np.repeat(p2, y2.shape[0], axis=0))
+    return y2, p2
+
+
+def model_key(model: Model) -> str:
+    """Hash of everything that determines the generated code."""
+    template = inspect.getsource(_kernels_template)
+    text = "\n".join([CODEGEN_VERSION, numba.__version__, sp.__version__, model.structure_key(), template])
+    return hashlib.sha256(text.encode()).hexdigest()[:20]
+
+
+def compile_model(model: Model) -> CompiledModel:
+    """Generate (or reuse from the disk cache) and import the numba module of ``model``; once per process."""
+    key = model_key(model)
+    with _lock:
+        if key in _compiled:
+            return _compiled[key]
+        directory = cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        safe = "".join(c if c.isalnum() else "_" for c in model.name)[:40]
+        path = directory / f"hpgtwin_gen_{safe}_{key}.py"
+        if not path.exists():
+            source = generate_source(model)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(source)
+            os.replace(tmp, path)
+        name = f"hpgtwin_generated_{safe}_{key}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        compiled = CompiledModel(model, module, path)
+        _compiled[key] = compiled
+        return compiled

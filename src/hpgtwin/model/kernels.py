@@ -1,0 +1,512 @@
+"""Solver kernels (numba) appended to each generated model module: Rodas4, ETD2, steady state, dosing loop.
+
+This file is a template: codegen copies its source below the generated ``rhs``/``jac``/``outputs`` functions of
+one model (dropping the stub import), so numba compiles and caches one self-contained module per model.
+Methods: Rodas4 (Hairer & Wanner 1996, *Solving ODEs II*, sec. IV.7, coefficients of rodas.f METH=1), a
+stiffly accurate L-stable Rosenbrock method of order 4(3) using the analytic Jacobian; ETD2 (Cox & Matthews
+2002, J Comput Phys 176:430, ETD2RK) with the Jacobian diagonal as the exactly integrated linear part.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from hpgtwin.model._kernel_stubs import dose_scales, jac, jac_diag, outputs, rhs  # codegen: drop this line
+
+# Status codes returned by the integrators.
+OK = 0
+TOO_MANY_STEPS = 1
+STEP_UNDERFLOW = 2
+NOT_FINITE = 3
+SINGULAR = 4
+
+# Rodas4 coefficients (rodas.f, METH=1).
+GAMMA = 0.25
+A21 = 1.544
+A31, A32 = 0.9466785280815826, 0.2557011698983284
+A41, A42, A43 = 3.314825187068521, 2.896124015972201, 0.9986419139977817
+A51, A52, A53, A54 = 1.221224509226641, 6.019134481288629, 12.53708332932087, -0.6878860361058950
+C21 = -5.6688
+C31, C32 = -2.430093356833875, -0.2063599157091915
+C41, C42, C43 = -0.1073529058151375, -9.594562251023355, -20.47028614809616
+C51, C52, C53, C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 11.70890893206160
+C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054
+
+
+@njit(cache=True, inline="always")
+def hill_act(x: float, k: float, n: float) -> float:
+    """x**n/(k**n + x**n), 0 for x <= 0."""
+    if x <= 0.0:
+        return 0.0
+    u = (x / k) ** n
+    return u / (1.0 + u)
+
+
+@njit(cache=True, inline="always")
+def hill_inh(x: float, k: float, n: float) -> float:
+    """1/(1 + (x/k)**n), 1 for x <= 0."""
+    if x <= 0.0:
+        return 1.0
+    return 1.0 / (1.0 + (x / k) ** n)
+
+
+@njit(cache=True, inline="always")
+def dhill_act_dx(x: float, k: float, n: float) -> float:
+    """Partial derivative of hill_act in x."""
+    if x <= 0.0:
+        return 1.0 / k if n == 1.0 else 0.0
+    u = (x / k) ** n
+    return n * u / (x * (1.0 + u) ** 2)
+
+
+@njit(cache=True, inline="always")
+def dhill_act_dk(x: float, k: float, n: float) -> float:
+    """Partial derivative of hill_act in k."""
+    if x <= 0.0:
+        return 0.0
+    u = (x / k) ** n
+    return -n * u / (k * (1.0 + u) ** 2)
+
+
+@njit(cache=True, inline="always")
+def dhill_act_dn(x: float, k: float, n: float) -> float:
+    """Partial derivative of hill_act in n."""
+    if x <= 0.0:
+        return 0.0
+    u = (x / k) ** n
+    return u * math.log(x / k) / (1.0 + u) ** 2
+
+
+@njit(cache=True)
+def lu_factor(a: np.ndarray, piv: np.ndarray) -> bool:
+    """In-place LU with partial pivoting; False when singular."""
+    n = a.shape[0]
+    for k in range(n):
+        m = k
+        big = abs(a[k, k])
+        for i in range(k + 1, n):
+            v = abs(a[i, k])
+            if v > big:
+                big = v
+                m = i
+        if big == 0.0:
+            return False
+        piv[k] = m
+        if m != k:
+            for j in range(n):
+                tmp = a[k, j]
+                a[k, j] = a[m, j]
+                a[m, j] = tmp
+        inv = 1.0 / a[k, k]
+        for i in range(k + 1, n):
+            lik = a[i, k]
+            if lik != 0.0:
+                lik *= inv
+                a[i, k] = lik
+                for j in range(k + 1, n):
+                    a[i, j] -= lik * a[k, j]
+    return True
+
+
+@njit(cache=True)
+def lu_solve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
+    """Solve in place with a factor from :func:`lu_factor`."""
+    n = a.shape[0]
+    for k in range(n):
+        m = piv[k]
+        if m != k:
+            tmp = b[k]
+            b[k] = b[m]
+            b[m] = tmp
+    for i in range(n):
+        s = b[i]
+        for j in range(i):
+            s -= a[i, j] * b[j]
+        b[i] = s
+    for i in range(n - 1, -1, -1):
+        s = b[i]
+        for j in range(i + 1, n):
+            s -= a[i, j] * b[j]
+        b[i] = s / a[i, i]
+
+
+@njit(cache=True)
+def rodas4_segment(
+    y: np.ndarray, p: np.ndarray, t: float, t_end: float, h: float, rtol: float, atol: float, max_steps: int,
+    counters: np.ndarray,
+) -> tuple[int, float]:
+    """Advance ``y`` in place from t to t_end with adaptive Rodas4; returns (status, next step size)."""
+    n = y.shape[0]
+    jm = np.empty((n, n))
+    e = np.empty((n, n))
+    piv = np.empty(n, dtype=np.int64)
+    f0 = np.empty(n)
+    ytmp = np.empty(n)
+    dy = np.empty(n)
+    k1 = np.empty(n)
+    k2 = np.empty(n)
+    k3 = np.empty(n)
+    k4 = np.empty(n)
+    k5 = np.empty(n)
+    k6 = np.empty(n)
+    ynew = np.empty(n)
+    span = t_end - t
+    if span <= 0.0:
+        return OK, h
+    hmin = 1e-12 * max(1.0, abs(t_end))
+    need_jac = True
+    rejected = False
+    while t < t_end:
+        if counters[0] >= max_steps:
+            return TOO_MANY_STEPS, h
+        last = False
+        h_prop = h
+        if t + h >= t_end - 1e-12 * abs(t_end) or t + 1.05 * h >= t_end:
+            h = t_end - t
+            last = True
+        if need_jac:
+            rhs(t, y, p, f0)
+            jac(t, y, p, jm)
+            counters[2] += 1
+            need_jac = False
+        fac = 1.0 / (h * GAMMA)
+        for i in range(n):
+            for j in range(n):
+                e[i, j] = -jm[i, j]
+            e[i, i] += fac
+        if not lu_factor(e, piv):
+            return SINGULAR, h
+        hc21 = C21 / h
+        hc31 = C31 / h
+        hc32 = C32 / h
+        hc41 = C41 / h
+        hc42 = C42 / h
+        hc43 = C43 / h
+        hc51 = C51 / h
+        hc52 = C52 / h
+        hc53 = C53 / h
+        hc54 = C54 / h
+        hc61 = C61 / h
+        hc62 = C62 / h
+        hc63 = C63 / h
+        hc64 = C64 / h
+        hc65 = C65 / h
+        for i in range(n):
+            k1[i] = f0[i]
+        lu_solve(e, piv, k1)
+        for i in range(n):
+            ytmp[i] = y[i] + A21 * k1[i]
+        rhs(t, ytmp, p, dy)
+        for i in range(n):
+            k2[i] = dy[i] + hc21 * k1[i]
+        lu_solve(e, piv, k2)
+        for i in range(n):
+            ytmp[i] = y[i] + A31 * k1[i] + A32 * k2[i]
+        rhs(t, ytmp, p, dy)
+        for i in range(n):
+            k3[i] = dy[i] + hc31 * k1[i] + hc32 * k2[i]
+        lu_solve(e, piv, k3)
+        for i in range(n):
+            ytmp[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
+        rhs(t, ytmp, p, dy)
+        for i in range(n):
+            k4[i] = dy[i] + hc41 * k1[i] + hc42 * k2[i] + hc43 * k3[i]
+        lu_solve(e, piv, k4)
+        for i in range(n):
+            ytmp[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
+        rhs(t, ytmp, p, dy)
+        for i in range(n):
+            k5[i] = dy[i] + hc51 * k1[i] + hc52 * k2[i] + hc53 * k3[i] + hc54 * k4[i]
+        lu_solve(e, piv, k5)
+        for i in range(n):
+            ytmp[i] += k5[i]
+        rhs(t, ytmp, p, dy)
+        for i in range(n):
+            k6[i] = dy[i] + hc61 * k1[i] + hc62 * k2[i] + hc63 * k3[i] + hc64 * k4[i] + hc65 * k5[i]
+        lu_solve(e, piv, k6)
+        counters[1] += 6
+        err = 0.0
+        finite = True
+        for i in range(n):
+            ynew[i] = ytmp[i] + k6[i]
+            if not math.isfinite(ynew[i]):
+                finite = False
+            sc = atol + rtol * max(abs(y[i]), abs(ynew[i]))
+            r = k6[i] / sc
+            err += r * r
+        err = math.sqrt(err / n) if finite else 1e10
+        counters[0] += 1
+        if err <= 1.0:
+            for i in range(n):
+                y[i] = ynew[i]
+            t = t_end if last else t + h
+            factor = 0.9 * max(err, 1e-10) ** -0.25
+            factor = min(6.0, max(0.2, factor))
+            if rejected:
+                factor = min(1.0, factor)
+            rejected = False
+            h = h_prop if last else h * factor
+            need_jac = True
+        else:
+            rejected = True
+            counters[3] += 1
+            h = h * max(0.2, 0.9 * err**-0.25)
+            if h < hmin:
+                return STEP_UNDERFLOW if finite else NOT_FINITE, h
+    return OK, h
+
+
+@njit(cache=True, inline="always")
+def _phi12(z: float) -> tuple[float, float]:
+    """phi1(z) = (e^z - 1)/z and phi2(z) = (e^z - 1 - z)/z^2, by series near 0."""
+    if abs(z) < 1e-3:
+        return 1.0 + z / 2.0 + z * z / 6.0 + z * z * z / 24.0, 0.5 + z / 6.0 + z * z / 24.0 + z * z * z / 120.0
+    ez = math.exp(z)
+    return (ez - 1.0) / z, (ez - 1.0 - z) / (z * z)
+
+
+@njit(cache=True)
+def etd2_segment(y: np.ndarray, p: np.ndarray, t: float, t_end: float, h_max: float, work: np.ndarray) -> int:
+    """Advance ``y`` in place by equal ETD2 steps of at most ``h_max``; states are kept non-negative."""
+    n = y.shape[0]
+    span = t_end - t
+    if span <= 0.0:
+        return OK
+    steps = int(math.ceil(span / h_max - 1e-9))
+    h = span / steps
+    f0 = work[0]
+    f1 = work[1]
+    d = work[2]
+    a = work[3]
+    c2 = work[4]
+    for _ in range(steps):
+        rhs(t, y, p, f0)
+        jac_diag(t, y, p, d)
+        for i in range(n):
+            phi1, phi2 = _phi12(d[i] * h)
+            c2[i] = h * phi2
+            v = y[i] + h * phi1 * f0[i]
+            a[i] = v if v > 0.0 else 0.0
+        rhs(t + h, a, p, f1)
+        for i in range(n):
+            v = a[i] + c2[i] * (f1[i] - f0[i] - d[i] * (a[i] - y[i]))
+            y[i] = v if v > 0.0 else 0.0
+        t += h
+    for i in range(n):
+        if not math.isfinite(y[i]):
+            return NOT_FINITE
+    return OK
+
+
+@njit(cache=True, inline="always")
+def _phi123(z: float) -> tuple[float, float, float, float]:
+    """e^z and phi1..phi3(z) (phi_k = sum z^m/(m+k)!), by series for |z| < 0.2 to avoid cancellation."""
+    ez = math.exp(z)
+    if abs(z) < 0.2:
+        z2 = z * z
+        z3 = z2 * z
+        z4 = z3 * z
+        z5 = z4 * z
+        p1 = 1.0 + z / 2.0 + z2 / 6.0 + z3 / 24.0 + z4 / 120.0 + z5 / 720.0
+        p2 = 0.5 + z / 6.0 + z2 / 24.0 + z3 / 120.0 + z4 / 720.0 + z5 / 5040.0
+        p3 = 1.0 / 6.0 + z / 24.0 + z2 / 120.0 + z3 / 720.0 + z4 / 5040.0 + z5 / 40320.0
+        return ez, p1, p2, p3
+    p1 = (ez - 1.0) / z
+    p2 = (p1 - 1.0) / z
+    p3 = (p2 - 0.5) / z
+    return ez, p1, p2, p3
+
+
+@njit(cache=True)
+def etdrk4_segment(y: np.ndarray, p: np.ndarray, t: float, t_end: float, h_max: float, work: np.ndarray) -> int:
+    """Advance ``y`` in place by equal ETDRK4 steps (Cox & Matthews 2002) of at most ``h_max``; keeps y >= 0.
+
+    The linear part is the Jacobian diagonal at the start of each step; N(u) = f(u) - L*u.
+    """
+    n = y.shape[0]
+    span = t_end - t
+    if span <= 0.0:
+        return OK
+    steps = int(math.ceil(span / h_max - 1e-9))
+    h = span / steps
+    d = work[0]
+    fu = work[1]
+    fa = work[2]
+    fb = work[3]
+    fc = work[4]
+    a = work[5]
+    b = work[6]
+    c = work[7]
+    eh2 = work[8]
+    q2 = work[9]
+    for _ in range(steps):
+        jac_diag(t, y, p, d)
+        rhs(t, y, p, fu)
+        for i in range(n):
+            e_half, p1_half, _p2, _p3 = _phi123(d[i] * h * 0.5)
+            eh2[i] = e_half
+            q2[i] = 0.5 * h * p1_half
+            v = y[i] + q2[i] * fu[i]
+            a[i] = v if v > 0.0 else 0.0
+        rhs(t + 0.5 * h, a, p, fa)
+        for i in range(n):
+            v = eh2[i] * y[i] + q2[i] * (fa[i] - d[i] * a[i])
+            b[i] = v if v > 0.0 else 0.0
+        rhs(t + 0.5 * h, b, p, fb)
+        for i in range(n):
+            nu = fu[i] - d[i] * y[i]
+            nb = fb[i] - d[i] * b[i]
+            v = eh2[i] * a[i] + q2[i] * (2.0 * nb - nu)
+            c[i] = v if v > 0.0 else 0.0
+        rhs(t + h, c, p, fc)
+        for i in range(n):
+            ez, p1, p2, p3 = _phi123(d[i] * h)
+            nu = fu[i] - d[i] * y[i]
+            na = fa[i] - d[i] * a[i]
+            nb = fb[i] - d[i] * b[i]
+            nc = fc[i] - d[i] * c[i]
+            v = ez * y[i] + h * (
+                (p1 - 3.0 * p2 + 4.0 * p3) * nu + 2.0 * (p2 - 2.0 * p3) * (na + nb) + (4.0 * p3 - p2) * nc
+            )
+            y[i] = v if v > 0.0 else 0.0
+        t += h
+    for i in range(n):
+        if not math.isfinite(y[i]):
+            return NOT_FINITE
+    return OK
+
+
+@njit(cache=True)
+def run_patient(
+    y0: np.ndarray, p: np.ndarray, t_sample: np.ndarray, ev_t: np.ndarray, ev_target: np.ndarray,
+    ev_amount: np.ndarray, target_state: np.ndarray, method: int, rtol: float, atol: float, h: float,
+    max_steps: int, out_states: np.ndarray, counters: np.ndarray,
+) -> int:
+    """Integrate one man through sample times and bolus doses (samples are taken before a dose at the same time).
+
+    method 0 = Rodas4 (``h`` is the first step); 1 = ETD2, 2 = ETDRK4 (``h`` is the fixed maximal step).
+    """
+    n = y0.shape[0]
+    y = y0.copy()
+    scales = np.empty(max(target_state.shape[0], 1))
+    dose_scales(p, scales)
+    work = np.empty((10, n))
+    ns = t_sample.shape[0]
+    ne = ev_t.shape[0]
+    t = t_sample[0]
+    i = 0
+    k = 0
+    while k < ne and ev_t[k] < t:
+        k += 1
+    h_next = h
+    while True:
+        while i < ns and t_sample[i] <= t:
+            for j in range(n):
+                out_states[i, j] = y[j]
+            i += 1
+        if i >= ns:
+            break
+        dosed = False
+        while k < ne and ev_t[k] <= t:
+            y[target_state[ev_target[k]]] += ev_amount[k] * scales[ev_target[k]]
+            k += 1
+            dosed = True
+        t_next = t_sample[i]
+        if k < ne and ev_t[k] < t_next:
+            t_next = ev_t[k]
+        if method == 0:
+            if dosed:
+                h_next = min(h_next, h)
+            status, h_next = rodas4_segment(y, p, t, t_next, h_next, rtol, atol, max_steps, counters)
+        elif method == 1:
+            status = etd2_segment(y, p, t, t_next, h, work)
+        else:
+            status = etdrk4_segment(y, p, t, t_next, h, work)
+        if status != OK:
+            for ii in range(i, ns):
+                for j in range(n):
+                    out_states[ii, j] = np.nan
+            return status
+        t = t_next
+    return OK
+
+
+@njit(cache=True, parallel=True)
+def run_batch(
+    y0: np.ndarray, p: np.ndarray, t_sample: np.ndarray, ev_t: np.ndarray, ev_target: np.ndarray,
+    ev_amount: np.ndarray, target_state: np.ndarray, method: int, rtol: float, atol: float, h: float,
+    max_steps: int, out_states: np.ndarray, status: np.ndarray, counters: np.ndarray,
+) -> None:
+    """:func:`run_patient` for every row of ``y0``/``p`` in parallel (same dose schedule for all)."""
+    for b in prange(y0.shape[0]):
+        status[b] = run_patient(
+            y0[b], p[b], t_sample, ev_t, ev_target, ev_amount, target_state, method, rtol, atol, h, max_steps,
+            out_states[b], counters[b],
+        )
+
+
+@njit(cache=True)
+def steady_state_patient(
+    y: np.ndarray, p: np.ndarray, t_relax: float, rtol: float, atol: float, tol: float, counters: np.ndarray,
+) -> int:
+    """Drug-free steady state in place: relax by Rodas4 over ``t_relax`` hours, then polish by Newton."""
+    status, _ = rodas4_segment(y, p, 0.0, t_relax, 0.1, rtol, atol, 200000, counters)
+    if status != OK:
+        return status
+    n = y.shape[0]
+    jm = np.empty((n, n))
+    piv = np.empty(n, dtype=np.int64)
+    f = np.empty(n)
+    for _ in range(30):
+        rhs(0.0, y, p, f)
+        size = 0.0
+        for i in range(n):
+            size = max(size, abs(f[i]) / (abs(y[i]) + atol))
+        if size < tol:
+            return OK
+        jac(0.0, y, p, jm)
+        if not lu_factor(jm, piv):
+            return SINGULAR
+        lu_solve(jm, piv, f)
+        for i in range(n):
+            y[i] -= f[i]
+    rhs(0.0, y, p, f)
+    for i in range(n):
+        if not math.isfinite(y[i]):
+            return NOT_FINITE
+    return OK
+
+
+@njit(cache=True, parallel=True)
+def steady_state_batch(
+    y: np.ndarray, p: np.ndarray, t_relax: float, rtol: float, atol: float, tol: float, status: np.ndarray,
+    counters: np.ndarray,
+) -> None:
+    """:func:`steady_state_patient` for every row in parallel."""
+    for b in prange(y.shape[0]):
+        status[b] = steady_state_patient(y[b], p[b], t_relax, rtol, atol, tol, counters[b])
+
+
+@njit(cache=True, parallel=True)
+def outputs_batch(states: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    """Outputs of every patient at every sample: states (n_pat, n_t, n_states) -> out (n_pat, n_t, n_out)."""
+    for b in prange(states.shape[0]):
+        for i in range(states.shape[1]):
+            outputs(states[b, i], p[b], out[b, i])
+
+
+@njit(cache=True, parallel=True)
+def rhs_batch(t: float, y: np.ndarray, p: np.ndarray, dy: np.ndarray) -> None:
+    """Vectorised right-hand side: y, dy (n_pat, n_states), p (n_pat, n_params)."""
+    for b in prange(y.shape[0]):
+        rhs(t, y[b], p[b], dy[b])
+
+
+@njit(cache=True, parallel=True)
+def jac_batch(t: float, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    """Vectorised analytic Jacobian: out (n_pat, n_states, n_states)."""
+    for b in prange(y.shape[0]):
+        jac(t, y[b], p[b], out[b])

@@ -1,0 +1,334 @@
+"""HTML pages: patient list, patient page, projection, plain-language view, virtual trial, report, login."""
+
+from __future__ import annotations
+
+import hmac
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from hpgtwin import DISCLAIMER
+from hpgtwin.errors import InputError
+from hpgtwin.store import Store
+from hpgtwin.web import diagram, plots, services
+from hpgtwin.web.security import AUTH_COOKIE, LOGIN_PAGE, csrf_token, require_csrf, session_cookie_value
+from hpgtwin.web.units_picker import PANEL, analyte_options
+
+router = APIRouter(include_in_schema=False)
+csrf = [Depends(require_csrf)]
+MAX_PANEL_ROWS = 40  # a lab panel form never has more rows than this
+
+
+def _store(request: Request) -> Store:
+    """The app's store."""
+    return request.app.state.store
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template with the CSRF token and the disclaimer."""
+    context.setdefault("csrf_token", csrf_token(request))
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _see_other(url: str) -> RedirectResponse:
+    """Post/redirect/get."""
+    return RedirectResponse(url, status_code=303)
+
+
+def _assessment(request: Request, patient_id: str, audience: str = "clinician"
+                ) -> tuple[dict[str, Any] | None, str | None]:
+    """The assessment of a stored patient, or None and the reason it could not be made."""
+    try:
+        pf = _store(request).patient_file(patient_id)
+        return services.assess(pf, audience=audience), None
+    except (InputError, services.Unavailable) as exc:
+        return None, str(exc)
+
+
+def _t_e2_threshold() -> float | None:
+    """The T/E2 threshold of the clinical rule table (``t_e2_ratio_low``), drawn on the timeline."""
+    try:
+        from hpgtwin.clinic import load_rulebook
+
+        return float(load_rulebook().thresholds["t_e2_ratio_low"].value)
+    except Exception:  # noqa: BLE001 - the line is a guide; the plot works without it
+        return None
+
+
+# login ----------------------------------------------------------------------------------------------------------
+
+
+@router.get("/login")
+def login_form(request: Request) -> HTMLResponse:
+    """The sign-in page (only useful when the server runs with a token)."""
+    return HTMLResponse(LOGIN_PAGE.format(error="", disclaimer=DISCLAIMER))
+
+
+@router.post("/login")
+def login(request: Request, token: str = Form(...)) -> Response:
+    """Check the token; on success set the login cookie (an HMAC of the token) and go to the patient list."""
+    expected = request.app.state.token
+    if expected is None:
+        return _see_other("/")
+    if not hmac.compare_digest(token.encode(), expected.encode()):
+        return HTMLResponse(LOGIN_PAGE.format(error="<p><strong>Wrong token.</strong></p>", disclaimer=DISCLAIMER),
+                            status_code=401)
+    response = _see_other("/")
+    response.set_cookie(AUTH_COOKIE, session_cookie_value(expected), httponly=True, samesite="strict", path="/")
+    return response
+
+
+# patient list and creation --------------------------------------------------------------------------------------
+
+
+@router.get("/")
+def index(request: Request) -> HTMLResponse:
+    """The patient list, a new-patient form and the import form."""
+    return render(request, "index.html", patients=_store(request).list_patients())
+
+
+@router.post("/patients", dependencies=csrf)
+def create_patient(request: Request, patient_id: str = Form(...), age_years: str = Form(""),
+                   bmi_kg_m2: str = Form(""), desires_fertility: str = Form(""), conditions: str = Form(""),
+                   medications: str = Form("")) -> Response:
+    """Create a patient from the form, then show his page."""
+    try:
+        _store(request).create_patient({"id": patient_id, "age_years": age_years, "bmi_kg_m2": bmi_kg_m2,
+                                        "desires_fertility": desires_fertility, "conditions": conditions,
+                                        "medications": medications})
+    except InputError as exc:
+        return render(request, "index.html", status=400, patients=_store(request).list_patients(), error=str(exc))
+    return _see_other(f"/patients/{patient_id}")
+
+
+@router.post("/import", dependencies=csrf)
+async def import_file(request: Request, file: UploadFile = File(...)) -> Response:
+    """Import a JSON patient file or a FHIR R4 Bundle; nothing is written unless it validates completely."""
+    raw = await file.read()
+    try:
+        try:
+            document = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise InputError(f"{Path(file.filename or 'upload').name}: not a JSON document") from exc
+        if not isinstance(document, dict):
+            raise InputError("the upload must be a JSON object (a patient file or a FHIR Bundle)")
+        if document.get("resourceType") == "Bundle":
+            pf = services.fhir_to_patient_file(document)
+        else:
+            pf = services.load_patient_file(document)
+        summary = _store(request).import_patient_file(pf)
+    except InputError as exc:
+        return render(request, "index.html", status=400, patients=_store(request).list_patients(),
+                      error=f"Import refused, nothing was saved: {exc}")
+    return _see_other(f"/patients/{summary['id']}")
+
+
+# the patient page -----------------------------------------------------------------------------------------------
+
+
+def _patient_page(request: Request, patient_id: str, status: int = 200, error: str | None = None) -> HTMLResponse:
+    """Render the patient page (record, assessment, timeline, diagram, forms)."""
+    record = _store(request).get_patient(patient_id)
+    assessment, assessment_error = _assessment(request, patient_id)
+    timeline = plots.lab_timeline(record, _t_e2_threshold())
+    return render(
+        request, "patient.html", status=status, record=record, assessment=assessment,
+        assessment_error=assessment_error,
+        timeline=plots.to_fragment(timeline, "timeline") if timeline else None,
+        diagram=diagram.diagram_context(record, assessment), analytes=analyte_options(), panel=PANEL,
+        today=date.today().isoformat(), error=error,
+    )
+
+
+@router.get("/patients/{patient_id}")
+def patient_page(request: Request, patient_id: str) -> HTMLResponse:
+    """One patient: assessment with sources, lab timeline, HPG diagram, entry forms."""
+    return _patient_page(request, patient_id)
+
+
+@router.post("/patients/{patient_id}/labs", dependencies=csrf)
+async def add_labs(request: Request, patient_id: str) -> Response:
+    """Add one or more results from the lab panel (each row: analyte, value, unit), all or nothing."""
+    form = await request.form()
+    when = str(form.get("date") or "")
+    rows = []
+    count = str(form.get("rows") or "0")
+    for i in range(min(int(count), MAX_PANEL_ROWS) if count.isdigit() else 0):
+        value = str(form.get(f"value_{i}") or "").strip()
+        if value:
+            rows.append((str(form.get(f"analyte_{i}") or ""), value, str(form.get(f"unit_{i}") or "")))
+    try:
+        _store(request).add_labs(patient_id, rows, when or None)
+    except InputError as exc:
+        return _patient_page(request, patient_id, status=400, error=str(exc))
+    return _see_other(f"/patients/{patient_id}#labs")
+
+
+@router.post("/patients/{patient_id}/labs/{lab_id}/delete", dependencies=csrf)
+def delete_lab(request: Request, patient_id: str, lab_id: int) -> Response:
+    """Remove one lab result."""
+    _store(request).delete_lab(patient_id, lab_id)
+    return _see_other(f"/patients/{patient_id}#labs")
+
+
+@router.post("/patients/{patient_id}/semen", dependencies=csrf)
+def add_semen(request: Request, patient_id: str, date_: str = Form("", alias="date"),
+              volume_ml: str = Form(""), concentration_million_per_ml: str = Form(""),
+              total_motility_pct: str = Form(""), progressive_motility_pct: str = Form(""),
+              normal_forms_pct: str = Form("")) -> Response:
+    """Add one semen analysis."""
+    try:
+        _store(request).add_semen(patient_id, {
+            "date": date_, "volume_ml": volume_ml, "concentration_million_per_ml": concentration_million_per_ml,
+            "total_motility_pct": total_motility_pct, "progressive_motility_pct": progressive_motility_pct,
+            "normal_forms_pct": normal_forms_pct})
+    except InputError as exc:
+        return _patient_page(request, patient_id, status=400, error=str(exc))
+    return _see_other(f"/patients/{patient_id}#semen")
+
+
+@router.post("/patients/{patient_id}/regimens", dependencies=csrf)
+def add_regimen(request: Request, patient_id: str, regimen: str = Form(...), start_date: str = Form(""),
+                end_date: str = Form("")) -> Response:
+    """Record a regimen taken, with its dates."""
+    try:
+        _store(request).add_regimen(patient_id, regimen, start_date or None, end_date or None)
+    except InputError as exc:
+        return _patient_page(request, patient_id, status=400, error=str(exc))
+    return _see_other(f"/patients/{patient_id}#regimens")
+
+
+@router.post("/patients/{patient_id}/delete", dependencies=csrf)
+def delete_patient(request: Request, patient_id: str) -> Response:
+    """Remove a patient and his record."""
+    _store(request).delete_patient(patient_id)
+    return _see_other("/")
+
+
+# projection, patient view, report -------------------------------------------------------------------------------
+
+
+def _candidates(text: str | None) -> list[str] | None:
+    """Candidate regimens from a textarea (one per line), or None for the defaults."""
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines or None
+
+
+@router.get("/patients/{patient_id}/projection")
+def projection(request: Request, patient_id: str, candidates: str | None = None) -> HTMLResponse:
+    """Personal projection with bands for each candidate regimen, and the dose finder."""
+    store = _store(request)
+    record = store.get_patient(patient_id)
+    plan, plan_error, figures = None, None, []
+    try:
+        pf = store.patient_file(patient_id)
+        plan = services.plan(pf, _candidates(candidates))
+        for output, label in plots.PROJECTED_OUTPUTS:
+            fig = plots.projection_figure(plan, output, label)
+            if fig is not None:
+                figures.append(plots.to_fragment(fig, f"proj-{output}"))
+        dose_fig = plots.dose_figure(plan.get("dose_recommendation"))
+        if dose_fig is not None:
+            figures.append(plots.to_fragment(dose_fig, "dose-finder"))
+    except (InputError, services.Unavailable) as exc:
+        plan_error = str(exc)
+    return render(request, "projection.html", record=record, plan=plan, plan_error=plan_error, figures=figures,
+                  candidates=candidates or "")
+
+
+@router.post("/patients/{patient_id}/plans", dependencies=csrf)
+async def save_plan(request: Request, patient_id: str) -> Response:
+    """Compute the plan for the given candidates and keep it in the record."""
+    form = await request.form()
+    candidates = _candidates(str(form.get("candidates") or ""))
+    store = _store(request)
+    plan = services.plan(store.patient_file(patient_id), candidates)
+    store.save_plan(patient_id, [p["regimen"] for p in plan.get("projections", [])], plan)
+    return _see_other(f"/patients/{patient_id}")
+
+
+@router.post("/patients/{patient_id}/assessments", dependencies=csrf)
+def save_assessment(request: Request, patient_id: str) -> Response:
+    """Keep the current assessment in the record (with version and parameter-set hash)."""
+    store = _store(request)
+    store.save_assessment(patient_id, services.assess(store.patient_file(patient_id)))
+    return _see_other(f"/patients/{patient_id}#saved")
+
+
+@router.get("/patients/{patient_id}/patient-view")
+def patient_view(request: Request, patient_id: str) -> HTMLResponse:
+    """The plain-language view for the man himself."""
+    record = _store(request).get_patient(patient_id)
+    assessment, error = _assessment(request, patient_id, audience="patient")
+    return render(request, "patient_view.html", record=record, assessment=assessment, assessment_error=error)
+
+
+@router.get("/patients/{patient_id}/report")
+def report_html(request: Request, patient_id: str, projections: bool = True) -> HTMLResponse:
+    """The printable HTML report."""
+    from hpgtwin.report import build_report_context, render_report_html
+
+    context = build_report_context(_store(request), patient_id, with_projections=projections)
+    return HTMLResponse(render_report_html(context))
+
+
+@router.get("/patients/{patient_id}/report.pdf")
+def report_pdf(request: Request, patient_id: str, projections: bool = True) -> Response:
+    """The report as PDF (WeasyPrint)."""
+    from hpgtwin.report import build_report_context, render_report_pdf
+
+    context = build_report_context(_store(request), patient_id, with_projections=projections)
+    return Response(render_report_pdf(context), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="hpgtwin-report-{patient_id}.pdf"'})
+
+
+@router.get("/patients/{patient_id}/fhir")
+def fhir_export(request: Request, patient_id: str) -> Response:
+    """The patient as a FHIR R4 Bundle (download)."""
+    bundle = services.patient_file_to_fhir(_store(request).patient_file(patient_id))
+    return Response(json.dumps(bundle, indent=2, default=str), media_type="application/fhir+json",
+                    headers={"Content-Disposition": f'attachment; filename="{patient_id}-fhir.json"'})
+
+
+# virtual trial --------------------------------------------------------------------------------------------------
+
+
+def _example_cohorts() -> dict[str, str]:
+    """Cohort specs shipped in examples/cohorts (name -> YAML text), when the repository is at hand."""
+    from hpgtwin.web.examples import examples_dir
+
+    folder = examples_dir("cohorts")
+    if folder is None:
+        return {}
+    return {p.stem: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.y*ml"))}
+
+
+@router.get("/trial")
+def trial_page(request: Request, example: str | None = None) -> HTMLResponse:
+    """The virtual-trial page: pick or edit a cohort spec."""
+    examples = _example_cohorts()
+    spec = examples.get(example or "", next(iter(examples.values()), ""))
+    return render(request, "trial.html", examples=examples, spec=spec, result=None, figure=None,
+                  max_patients=request.app.state.max_trial_patients)
+
+
+@router.post("/trial", dependencies=csrf)
+async def trial_run(request: Request, spec: str = Form(""), spec_file: UploadFile | None = File(None)) -> Response:
+    """Run the trial for the spec (upload or text) within the size limit, and show the results."""
+    if spec_file is not None and spec_file.filename:
+        spec = (await spec_file.read()).decode("utf-8", errors="replace")
+    examples = _example_cohorts()
+    try:
+        result = services.trial(spec, max_patients=request.app.state.max_trial_patients)
+    except (InputError, services.Unavailable) as exc:
+        return render(request, "trial.html", status=400, examples=examples, spec=spec, result=None, figure=None,
+                      error=str(exc), max_patients=request.app.state.max_trial_patients)
+    fig = plots.trial_figure(result)
+    return render(request, "trial.html", examples=examples, spec=spec, result=result,
+                  result_json=json.dumps(result, indent=2, default=str)[:20000],
+                  figure=plots.to_fragment(fig, "trial") if fig else None,
+                  max_patients=request.app.state.max_trial_patients)

@@ -1,0 +1,182 @@
+"""Plotly figures for the pages: the lab timeline with regimen bands, projections with bands, dose finder, trials.
+
+Figures are rendered as HTML fragments that expect plotly.js from ``/static/plotly.min.js`` (served from the
+installed plotly package; no network).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.subplots import make_subplots
+
+PALETTE = ("#1f5f8b", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#117a65", "#7f8c8d")
+BAND_COLOURS = ("rgba(31,95,139,0.12)", "rgba(192,57,43,0.12)", "rgba(39,174,96,0.12)", "rgba(142,68,173,0.12)")
+PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+
+# Lab timeline panels: title and the (analyte key, label) series drawn in it (canonical units).
+TIMELINE_PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    ("Testosterone (ng/dL)", (("testosterone_total", "Total T"),)),
+    ("Estradiol (pg/mL)", (("estradiol", "E2"),)),
+    ("LH and FSH (IU/L)", (("lh", "LH"), ("fsh", "FSH"))),
+    ("T/E2 (T ng/dL ÷ E2 pg/mL)", (("t_e2_ratio", "T/E2"),)),
+    ("Semen", (("concentration_million_per_ml", "Concentration (million/mL)"),
+               ("total_motility_pct", "Total motility (%)"))),
+)
+
+PROJECTED_OUTPUTS: tuple[tuple[str, str], ...] = (
+    ("testosterone_ng_dl", "Testosterone (ng/dL)"),
+    ("estradiol_pg_ml", "Estradiol (pg/mL)"),
+    ("lh_iu_l", "LH (IU/L)"),
+    ("fsh_iu_l", "FSH (IU/L)"),
+    ("sperm_concentration_million_ml", "Sperm concentration (million/mL)"),
+    ("total_motile_count_million", "Total motile count (million)"),
+)
+
+
+def to_fragment(fig: go.Figure, div_id: str) -> str:
+    """An HTML fragment (div + script) for one figure, plotly.js loaded separately."""
+    return pio.to_html(fig, include_plotlyjs=False, full_html=False, config=PLOT_CONFIG, div_id=div_id)
+
+
+def _style(fig: go.Figure, height: int) -> go.Figure:
+    """The house look: white background, light grid, legend on top."""
+    fig.update_layout(template="plotly_white", height=height, margin={"l": 60, "r": 20, "t": 40, "b": 40},
+                      legend={"orientation": "h", "y": 1.08, "x": 0}, font={"family": "system-ui, sans-serif"})
+    return fig
+
+
+def _series(record: dict[str, Any]) -> dict[str, list[tuple[str, float]]]:
+    """Dated canonical values per analyte, the T/E2 ratio per draw date, and semen values, oldest first."""
+    out: dict[str, list[tuple[str, float]]] = {}
+    for lab in record.get("labs", []):
+        if lab["date"] and lab["canonical_value"] is not None:
+            out.setdefault(lab["analyte"], []).append((lab["date"], lab["canonical_value"]))
+    t_by_date = dict(out.get("testosterone_total", []))
+    for when, e2 in out.get("estradiol", []):
+        if when in t_by_date and e2 > 0:
+            out.setdefault("t_e2_ratio", []).append((when, t_by_date[when] / e2))
+    for semen in record.get("semen", []):
+        for name in ("concentration_million_per_ml", "total_motility_pct"):
+            if semen["date"] and semen.get(name) is not None:
+                out.setdefault(name, []).append((semen["date"], semen[name]))
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def lab_timeline(record: dict[str, Any], t_e2_threshold: float | None = None) -> go.Figure | None:
+    """Stacked timelines of T, E2, LH/FSH, T/E2 and semen with a shaded band per regimen taken; None if no dated data."""
+    series = _series(record)
+    if not series:
+        return None
+    panels = [p for p in TIMELINE_PANELS if any(key in series for key, _ in p[1])]
+    fig = make_subplots(rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.06,
+                        subplot_titles=[title for title, _ in panels])
+    colour = 0
+    for row, (_title, keys) in enumerate(panels, start=1):
+        for key, label in keys:
+            if key not in series:
+                continue
+            xs, ys = zip(*series[key], strict=True)
+            fig.add_trace(go.Scatter(x=list(xs), y=list(ys), mode="lines+markers", name=label,
+                                     line={"color": PALETTE[colour % len(PALETTE)]}), row=row, col=1)
+            colour += 1
+        if keys[0][0] == "t_e2_ratio" and t_e2_threshold is not None:
+            fig.add_hline(y=t_e2_threshold, line_dash="dash", line_color="#c0392b", row=row, col=1,
+                          annotation_text=f"T/E2 = {t_e2_threshold:g}", annotation_position="bottom right")
+    today = date.today().isoformat()
+    for i, regimen in enumerate(record.get("regimens", [])):
+        if not regimen["start_date"]:
+            continue
+        fig.add_vrect(x0=regimen["start_date"], x1=regimen["end_date"] or today, row="all", col=1,
+                      fillcolor=BAND_COLOURS[i % len(BAND_COLOURS)], line_width=0, layer="below")
+        fig.add_annotation(x=regimen["start_date"], y=1.0, yref="paper", xanchor="left", yanchor="bottom",
+                           text=regimen["regimen"], showarrow=False, font={"size": 11, "color": "#333"})
+    return _style(fig, 190 * len(panels) + 80)
+
+
+def projection_figure(plan: dict[str, Any], output: str, label: str) -> go.Figure | None:
+    """Median and 80 % band of one output under each candidate regimen (weeks on the x axis)."""
+    fig = go.Figure()
+    for i, projection in enumerate(plan.get("projections", [])):
+        q = projection.get("outputs", {}).get(output)
+        if not q:
+            continue
+        weeks = [d / 7 for d in projection["days"]]
+        colour = PALETTE[i % len(PALETTE)]
+        fill = BAND_COLOURS[i % len(BAND_COLOURS)].replace("0.12", "0.18")
+        fig.add_trace(go.Scatter(x=weeks + weeks[::-1], y=q["p90"] + q["p10"][::-1], fill="toself",
+                                 fillcolor=fill, line={"width": 0}, hoverinfo="skip", showlegend=False,
+                                 legendgroup=str(i)))
+        fig.add_trace(go.Scatter(x=weeks, y=q["median"], mode="lines", name=projection["regimen"],
+                                 line={"color": colour, "width": 2}, legendgroup=str(i)))
+    if not fig.data:
+        return None
+    fig.update_layout(title=f"{label}: median and 80 % band")
+    fig.update_xaxes(title_text="weeks from start")
+    return _style(fig, 360)
+
+
+def dose_figure(dose: dict[str, Any] | None) -> go.Figure | None:
+    """Dose finder: the target output's median and the lowest E2 edge per candidate weekly amount."""
+    if not dose or not dose.get("candidates"):
+        return None
+    target_output = next(iter(dose["target"]), None)
+    rows = sorted(dose["candidates"], key=lambda c: c["weekly_amount"])
+    x = [c["regimen"] for c in rows]
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    if target_output:
+        fig.add_trace(go.Bar(x=x, y=[c["target_median"].get(target_output) for c in rows],
+                             marker_color=["#27ae60" if c["meets_target"] and c["e2_above_floor"] else "#b0b7bf"
+                                           for c in rows],
+                             name=f"{target_output} median at week {dose['evaluation_week']:g}"), secondary_y=False)
+        op, value = dose["target"][target_output]
+        fig.add_hline(y=value, line_dash="dash", line_color="#27ae60", annotation_text=f"target {op} {value:g}")
+    fig.add_trace(go.Scatter(x=x, y=[c["e2_lower_min_pg_ml"] for c in rows], mode="lines+markers",
+                             name="lowest E2, lower band edge (pg/mL)", line={"color": "#c0392b"}), secondary_y=True)
+    fig.add_hline(y=dose["e2_floor_pg_ml"], line_dash="dot", line_color="#c0392b", secondary_y=True,
+                  annotation_text=f"E2 floor {dose['e2_floor_pg_ml']:g} pg/mL", annotation_position="bottom left")
+    fig.update_layout(title=f"Dose finder ({dose['drug']}); green = meets the target and keeps E2 above the floor")
+    return _style(fig, 380)
+
+
+def trajectory_figure(traj: dict[str, Any], outputs: tuple[tuple[str, str], ...] = PROJECTED_OUTPUTS) -> go.Figure:
+    """A simulated trajectory of a typical man: one panel per output, days on the x axis."""
+    present = [(k, label) for k, label in outputs if k in traj]
+    fig = make_subplots(rows=len(present) or 1, cols=1, shared_xaxes=True, subplot_titles=[lb for _, lb in present])
+    for row, (key, label) in enumerate(present, start=1):
+        fig.add_trace(go.Scatter(x=traj["days"], y=traj[key], mode="lines", name=label,
+                                 line={"color": PALETTE[(row - 1) % len(PALETTE)]}), row=row, col=1)
+    fig.update_xaxes(title_text="days", row=len(present) or 1, col=1)
+    return _style(fig, 170 * max(1, len(present)) + 60)
+
+
+def trial_figure(result: dict[str, Any]) -> go.Figure | None:
+    """Follow-up means with 95 % intervals per endpoint and arm, against the reported values when present."""
+    endpoints = result.get("endpoints") or result.get("results") or []
+    if isinstance(endpoints, dict):
+        endpoints = [{"name": k, **v} for k, v in endpoints.items() if isinstance(v, dict)]
+    fig = go.Figure()
+    names, means, lows, highs, reported = [], [], [], [], []
+    for item in endpoints:
+        mean = item.get("mean") if "mean" in item else item.get("simulated_mean")
+        if not isinstance(mean, (int, float)):
+            continue
+        ci = item.get("ci95") or item.get("ci_95") or [mean, mean]
+        names.append(str(item.get("name") or item.get("endpoint") or item.get("output")))
+        means.append(mean)
+        lows.append(mean - ci[0])
+        highs.append(ci[1] - mean)
+        rep = item.get("reported_mean") if "reported_mean" in item else item.get("reported")
+        reported.append(rep if isinstance(rep, (int, float)) else None)
+    if not names:
+        return None
+    fig.add_trace(go.Bar(x=names, y=means, name="virtual cohort mean (95 % CI)", marker_color="#1f5f8b",
+                         error_y={"type": "data", "symmetric": False, "array": highs, "arrayminus": lows}))
+    if any(r is not None for r in reported):
+        fig.add_trace(go.Scatter(x=names, y=reported, mode="markers", name="reported",
+                                 marker={"symbol": "diamond", "size": 11, "color": "#c0392b"}))
+    fig.update_layout(title="Virtual trial: follow-up means")
+    return _style(fig, 420)

@@ -1,0 +1,124 @@
+"""The web app's only door to the science: thin calls into hpgtwin's public API, each degrading to a clear message.
+
+Nothing here computes a clinical number; it only calls ``hpgtwin.clinic``, ``hpgtwin.fit``, ``hpgtwin.simulate``,
+``hpgtwin.trials`` and ``hpgtwin.interop.fhir`` and turns their results into JSON-ready dicts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from hpgtwin.errors import HpgtwinError, InputError
+from hpgtwin.labs.records import PatientFile
+
+log = logging.getLogger("hpgtwin.web")
+
+PLAN_DAYS = 180  # assumption: six months, the usual span between a regimen change and a repeat semen analysis
+PLAN_EVERY_DAYS = 3  # projection plots are sampled every 3 days (smooth enough, small pages)
+MAX_TRIAL_PATIENTS = 2000  # assumption: keeps one web request under about a minute on two cores
+MAX_SIMULATION_DAYS = 730
+
+
+class Unavailable(HpgtwinError):
+    """A part of hpgtwin the page needs failed or is not installed; the message says which, for the page."""
+
+
+def _unexpected(part: str, exc: Exception) -> Unavailable:
+    """Wrap an unexpected failure: log only its type (never patient data) and keep a readable message."""
+    log.warning("%s failed: %s", part, type(exc).__name__)
+    return Unavailable(f"{part} is not available right now ({type(exc).__name__}); the rest of the page still works")
+
+
+def assess(pf: PatientFile, audience: str = "clinician") -> dict[str, Any]:
+    """``hpgtwin.clinic.assess(pf).to_dict()``."""
+    try:
+        from hpgtwin.clinic import assess as clinic_assess
+
+        return clinic_assess(pf, audience=audience).to_dict()
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the page degrades, it must not crash
+        raise _unexpected("The assessment", exc) from exc
+
+
+def load_patient_file(source: dict[str, Any]) -> PatientFile:
+    """``hpgtwin.labs.load_patient_file`` on a JSON patient file or FHIR Bundle (raises InputError)."""
+    from hpgtwin.labs import load_patient_file as load
+
+    return load(source)
+
+
+def plan(pf: PatientFile, candidates: list[str] | None = None, days: int = PLAN_DAYS) -> dict[str, Any]:
+    """``hpgtwin.fit.plan(pf, candidates).to_dict()``: projections with bands and the dose finder."""
+    try:
+        from hpgtwin.fit import plan as fit_plan
+
+        return fit_plan(pf, candidates or None, days=days).to_dict(every=PLAN_EVERY_DAYS)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _unexpected("The personal projection", exc) from exc
+
+
+def simulate(regimen: str | None, days: float = 180, pf: PatientFile | None = None) -> dict[str, Any]:
+    """``hpgtwin.simulate.simulate`` for a typical man (or this patient's covariates), as a dict."""
+    if not 1 <= float(days) <= MAX_SIMULATION_DAYS:
+        raise InputError(f"days must lie between 1 and {MAX_SIMULATION_DAYS}")
+    try:
+        from hpgtwin.simulate import simulate as run
+
+        trajectory = run(regimen or None, parameters=pf.patient if pf else None, days=float(days))
+        return trajectory.to_dict()
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _unexpected("The simulator", exc) from exc
+
+
+def trial(spec: dict[str, Any] | str, *, max_patients: int = MAX_TRIAL_PATIENTS) -> dict[str, Any]:
+    """``hpgtwin.trials.run_trial`` on a cohort spec (YAML text or dict), refusing cohorts above ``max_patients``."""
+    import yaml
+
+    from hpgtwin.errors import CohortSpecError
+
+    if isinstance(spec, str):
+        try:
+            spec = yaml.safe_load(spec)
+        except yaml.YAMLError as exc:
+            raise CohortSpecError(f"cohort spec is not valid YAML: {str(exc).splitlines()[0]}") from exc
+    if not isinstance(spec, dict):
+        raise CohortSpecError("cohort spec must be a YAML/JSON mapping (name, source, n, population, regimen, ...)")
+    n = spec.get("n")
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise CohortSpecError("cohort spec needs n, a positive whole number of virtual patients")
+    if n > max_patients:
+        raise CohortSpecError(f"n = {n} is above this server's limit of {max_patients} virtual patients per run")
+    try:
+        from hpgtwin.trials import CohortSpec, run_trial
+
+        cohort = CohortSpec.from_dict(spec) if hasattr(CohortSpec, "from_dict") else CohortSpec.model_validate(spec)
+        return run_trial(cohort, workers=1).to_dict()
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _unexpected("The virtual trial", exc) from exc
+
+
+def fhir_to_patient_file(bundle: dict[str, Any]) -> PatientFile:
+    """``hpgtwin.interop.fhir.bundle_to_patient_file`` (raises FhirError/InputError when the Bundle is invalid)."""
+    from hpgtwin.interop.fhir import bundle_to_patient_file
+
+    return bundle_to_patient_file(bundle)
+
+
+def patient_file_to_fhir(pf: PatientFile) -> dict[str, Any]:
+    """The patient as a FHIR R4 Bundle (``hpgtwin.interop.fhir``)."""
+    try:
+        from hpgtwin.interop import fhir
+
+        return fhir.patient_file_to_bundle(pf)
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise _unexpected("FHIR export", exc) from exc
