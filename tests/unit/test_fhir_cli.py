@@ -48,3 +48,23 @@ def test_export_refuses_bad_patient_file_with_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["export", "fhir", str(bad), "--out", str(tmp_path / "o.json")])
     assert result.exit_code == 2 and "activity concentration" in result.stderr
     assert not (tmp_path / "o.json").exists()
+
+
+def test_assess_accepts_a_fhir_bundle(tmp_path: Path) -> None:
+    out = tmp_path / "bundle.json"
+    runner.invoke(app, ["export", "fhir", str(DATA / "si_units.json"), "--out", str(out)])
+    result = runner.invoke(app, ["assess", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["patient"]["id"] == "lab-test-002"
+    assert payload["derived"]["free_androgen_index"]["value"] == 25.0  # 100 x 10 nmol/L / 40 nmol/L
+
+
+def test_export_with_a_plan(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"dose_recommendation": {"recommended_regimen": "anastrozole 1 mg twice weekly"}}))
+    out = tmp_path / "bundle.json"
+    result = runner.invoke(app, ["export", "fhir", str(DATA / "obese_high_e2.json"), "--out", str(out), "--plan", str(plan)])
+    assert result.exit_code == 0, result.output
+    kinds = [e["resource"]["resourceType"] for e in json.loads(out.read_text())["entry"]]
+    assert "CarePlan" in kinds and "DiagnosticReport" in kinds

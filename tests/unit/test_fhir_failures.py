@@ -108,3 +108,12 @@ def test_malformed_or_non_fhir_documents_are_refused_in_one_line(text: str, mess
     with pytest.raises(FhirError, match=message) as caught:
         bundle_to_patient_file(read_fhir_text(text), today=TODAY)
     assert "\n" not in str(caught.value)
+
+
+def test_censored_value_is_reported() -> None:
+    from fhir.resources.R4B.quantity import Quantity
+
+    obs = observation([(LOINC, "2243-4")], 5.0, "pg/mL")
+    obs.valueQuantity = Quantity(value=5, comparator="<", system="http://unitsofmeasure.org", code="pg/mL")
+    pf, report = _import(obs)
+    assert pf.labs == () and "censored value (< 5)" in _reasons(report)[0]

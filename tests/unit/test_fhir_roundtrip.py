@@ -44,6 +44,18 @@ def test_round_trip_same_labs(name: str) -> None:
         assert _close(getattr(q, field), getattr(p, field))
 
 
+def test_calculated_free_t_lab_round_trips_through_its_molar_code() -> None:
+    from hpgtwin.labs import parse_patient_dict
+
+    pf = parse_patient_dict({"patient": {"id": "cft"}, "labs": [
+        {"analyte": "calculated free testosterone", "value": 72.5, "unit": "pg/mL", "date": "2026-10-01"}]})
+    doc = patient_file_to_bundle(pf)
+    obs = next(e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "Observation")
+    assert obs["valueQuantity"]["code"] == "pmol/L"  # 103227-5 is [Moles/volume]
+    again, report = bundle_to_patient_file(doc, today=TODAY)
+    assert report.skipped == [] and _close(again.labs[0].value, 72.5) and again.labs[0].unit == "pg/mL"
+
+
 def test_export_is_valid_and_deterministic() -> None:
     pf = load_patient_file(DATA / "obese_high_e2.json", today=TODAY)
     first = patient_file_to_bundle(pf, intake(pf).to_dict(), {"summary": "lowest effective dose", "candidates": [
@@ -89,3 +101,30 @@ def test_every_example_patient_round_trips(path: Path) -> None:
     assert report.skipped == []
     assert [(r.analyte, r.date) for r in again.labs] == [(r.analyte, r.date) for r in pf.labs]
     assert all(_close(a.value, b.value) for a, b in zip(pf.labs, again.labs, strict=True))
+
+
+PLAN = {  # the shape of hpgtwin.fit.Plan.to_dict(), trimmed to the keys the CarePlan uses
+    "patient_id": "lab-test-001",
+    "summary": [
+        {"regimen": "anastrozole 1 mg daily", "week": 12,
+         "testosterone_ng_dl": {"median": 512.0, "p10": 430.0, "p90": 601.0}},
+        {"regimen": "anastrozole 0.5 mg twice weekly", "week": 12,
+         "testosterone_ng_dl": {"median": 455.0, "p10": 380.0, "p90": 540.0}},
+    ],
+    "projections": [{"regimen": "anastrozole 1 mg daily"}, {"regimen": "anastrozole 0.5 mg twice weekly"}],
+    "dose_recommendation": {"recommended_regimen": "anastrozole 0.5 mg twice weekly"},
+    "conventions": ["bands are posterior (parameter) uncertainty"],
+    "disclaimer": "For research and education.",
+}
+
+
+def test_care_plan_from_a_plan() -> None:
+    pf = load_patient_file(DATA / "obese_high_e2.json", today=TODAY)
+    doc = patient_file_to_bundle(pf, None, PLAN)
+    Bundle.model_validate(doc)
+    care = next(e["resource"] for e in doc["entry"] if e["resource"]["resourceType"] == "CarePlan")
+    assert (care["status"], care["intent"]) == ("draft", "proposal")
+    texts = [a["detail"]["description"] for a in care["activity"]]
+    assert texts[0].startswith("recommended: anastrozole 0.5 mg twice weekly; projected at week 12")
+    assert texts[1].startswith("candidate: anastrozole 1 mg daily")
+    assert "DiagnosticReport" not in {e["resource"]["resourceType"] for e in doc["entry"]}

@@ -98,3 +98,18 @@ def test_unknown_analyte_suggests_nearest_name() -> None:
         lookup_analyte("estradoil")
     with pytest.raises(UnknownAnalyte, match="not in the catalogue"):
         lookup_analyte("1234-5")
+
+
+@pytest.mark.parametrize("key", sorted(CATALOGUE))
+def test_export_code_fits_its_unit(key: str) -> None:
+    """The LOINC code used on export describes the kind of unit sent with it (no code/unit mismatch)."""
+    from hpgtwin.interop.fhir_codes import loinc_property
+    from hpgtwin.interop.fhir_export import export_code_and_unit
+    from hpgtwin.units import dimensionality
+
+    code, unit = export_code_and_unit(CATALOGUE[key])
+    expected = {"mass": "[mass] / [length] ** 3", "molar": "[substance] / [length] ** 3",
+                "activity": "[biological_activity] / [length] ** 3"}
+    kind = loinc_property(code.long_name)
+    if kind is not None:
+        assert str(dimensionality(unit)) == expected[kind]

@@ -76,3 +76,17 @@ def test_alert_severity_is_checked() -> None:
 def test_who_2010_option() -> None:
     pf = load_patient_file(DATA / "obese_high_e2.json", today=TODAY)
     assert intake(pf, who_edition=2010).to_dict()["semen"][0]["classification"]["who_edition"] == 2010
+
+
+def test_analog_free_t_fraction_is_flagged() -> None:
+    # 23.6 pg/mL vs 888 ng/dL = 0.27 % of total T (clinical.md 1.3 example of an analog assay)
+    alerts = _alerts([{"analyte": "testosterone_total", "value": 888, "unit": "ng/dL", "date": "2026-10-01"},
+                      {"analyte": "testosterone_free", "value": 23.6, "unit": "pg/mL", "date": "2026-10-01"}])
+    assert [a.code for a in alerts] == ["free_testosterone_fraction_unusual"]
+
+
+def test_semen_inconsistencies_are_flagged() -> None:
+    pf = parse_patient_dict({"patient": {"id": "s"}, "semen": {
+        "volume_ml": 2, "concentration_million_per_ml": 10, "total_sperm_count_million": 40,
+        "total_motility_pct": 30, "progressive_motility_pct": 40}})
+    assert [a.code for a in intake(pf).alerts] == ["semen_inconsistent", "semen_inconsistent"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +14,14 @@ from hpgtwin.errors import InputError
 from hpgtwin.labs import load_patient_file
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How to print the assessment."""
 
     json = "json"
     text = "text"
 
 
-class Audience(str, Enum):
+class Audience(StrEnum):
     """Who the wording is for."""
 
     clinician = "clinician"

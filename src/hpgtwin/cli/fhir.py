@@ -31,6 +31,17 @@ def _assessment(pf: PatientFile) -> dict[str, Any]:
     return assess(pf).to_dict()
 
 
+def _read_plan(path: Path) -> dict[str, Any]:
+    """A plan JSON document; exit 2 with one line when it cannot be read."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        fail(f"{path}: not a readable JSON plan ({exc.__class__.__name__})")
+    if not isinstance(document, dict):
+        fail(f"{path}: a plan is a JSON object")
+    return document
+
+
 def import_fhir(
     file: Path = typer.Argument(..., help="FHIR R4 Bundle, Observation, or NDJSON of resources."),
     output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="json or text."),
@@ -60,11 +71,13 @@ def import_fhir(
 def export_fhir(
     patient: Path = typer.Argument(..., help="Patient file (JSON contract) or a FHIR Bundle."),
     out: Path = typer.Option(..., "--out", help="Where to write the FHIR R4 Bundle (JSON)."),
+    plan: Path | None = typer.Option(None, "--plan", help="A plan (output of `hpgtwin plan --format json`) to add as a CarePlan."),
 ) -> None:
-    """Write the patient's labs, derived metrics and assessment as a FHIR R4 Bundle."""
+    """Write the patient's labs, derived metrics and assessment (and a plan) as a FHIR R4 Bundle."""
+    plan_doc = _read_plan(plan) if plan is not None else None
     try:
         pf = load_patient_file(patient)
-        bundle = patient_file_to_bundle(pf, _assessment(pf))
+        bundle = patient_file_to_bundle(pf, _assessment(pf), plan_doc)
     except InputError as exc:
         fail(f"{patient}: {exc}")
     try:

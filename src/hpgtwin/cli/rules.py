@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -13,7 +13,7 @@ from hpgtwin.clinic.facts import FACTS
 from hpgtwin.clinic.rulebook import RuleBook
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How to print the table."""
 
     json = "json"

@@ -26,7 +26,7 @@ FD_STEP_LOG = (
     1e-3  # forward-difference step in ln(parameter); the fast solver is fixed-step, so outputs are smooth
 )
 PROPOSAL_INFLATION = 1.5  # SIR proposal = Laplace covariance x 1.5^2 (heavier than the target: assumption)
-PROPOSAL_DRAWS_PER_SAMPLE = 4
+PROPOSAL_DRAWS_PER_SAMPLE = 2
 FAILED_RESIDUAL = 1e3  # whitened residual given to a failed simulation, so the optimizer steps back
 
 

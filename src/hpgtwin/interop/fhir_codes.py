@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 
+from hpgtwin.units import dimensionality
+
 LOINC = "http://loinc.org"
 UCUM = "http://unitsofmeasure.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
@@ -34,3 +36,16 @@ def loinc_property(long_name: str) -> str | None:
     if "[Units/volume]" in long_name:
         return "activity"
     return None
+
+
+PROPERTY_DIMENSION = {
+    "mass": "[mass] / [length] ** 3",
+    "molar": "[substance] / [length] ** 3",
+    "activity": "[biological_activity] / [length] ** 3",
+}
+
+
+def unit_fits_code(long_name: str, unit: str) -> bool:
+    """True when a LOINC code's property (mass, molar, activity) agrees with the unit, or the name states none."""
+    kind = loinc_property(long_name)
+    return kind is None or str(dimensionality(unit)) == PROPERTY_DIMENSION[kind]

@@ -28,11 +28,12 @@ from hpgtwin.interop.fhir_codes import (
     REPORT_CODE,
     UCUM,
     stable_urn,
+    unit_fits_code,
 )
-from hpgtwin.labs.catalogue import CATALOGUE, SOURCES, Analyte
+from hpgtwin.labs.catalogue import CATALOGUE, SOURCES, Analyte, LoincCode
 from hpgtwin.labs.derived import derive
 from hpgtwin.labs.records import PatientFile
-from hpgtwin.units import to_ucum
+from hpgtwin.units import convert, to_ucum
 
 # Derived metrics that have a LOINC analyte in the catalogue (coded with it besides hpgtwin's own code).
 _DERIVED_LOINC = {
@@ -59,9 +60,28 @@ def _category(code: str) -> list[dict[str, Any]]:
     return [{"coding": [{"system": OBSERVATION_CATEGORY, "code": code}]}]
 
 
-def _loinc_concept(analyte: Analyte) -> dict[str, Any]:
-    primary = analyte.loinc_codes[0]
-    return {"coding": [{"system": LOINC, "code": primary.code, "display": primary.long_name}], "text": analyte.name}
+def _fits(code: LoincCode, unit: str) -> bool:
+    return unit_fits_code(code.long_name, unit)
+
+
+def export_code_and_unit(analyte: Analyte) -> tuple[LoincCode, str]:
+    """The LOINC code to export an analyte with, and the unit that code calls for (no code/unit mismatch).
+
+    The first code that fits the canonical unit wins; when none does (calculated free T has only a molar code),
+    the value is sent in the first confusable unit that fits the first code.
+    """
+    for code in analyte.loinc_codes:
+        if _fits(code, analyte.canonical_unit):
+            return code, analyte.canonical_unit
+    code = analyte.loinc_codes[0]
+    for unit in analyte.confusable_units:
+        if _fits(code, unit):
+            return code, unit
+    raise FhirError(f"no unit fits LOINC {code.code} of {analyte.key}")
+
+
+def _loinc_concept(code: LoincCode, analyte: Analyte) -> dict[str, Any]:
+    return {"coding": [{"system": LOINC, "code": code.code, "display": code.long_name}], "text": analyte.name}
 
 
 def _reference_range(analyte: Analyte) -> list[dict[str, Any]]:
@@ -95,13 +115,16 @@ class _Builder:
         return {"reference": self.patient_url}
 
     def observation(self, analyte: Analyte, value: float, when: str | None, category: str, *identity: object) -> None:
+        code, unit = export_code_and_unit(analyte)
+        if unit != analyte.canonical_unit:
+            value = convert(value, analyte.canonical_unit, unit, molar_mass_g_mol=analyte.molar_mass_g_mol)
         resource: dict[str, Any] = {
             "resourceType": "Observation",
             "status": "final",
             "category": _category(category),
-            "code": _loinc_concept(analyte),
+            "code": _loinc_concept(code, analyte),
             "subject": self.subject(),
-            "valueQuantity": _quantity(value, analyte.canonical_unit),
+            "valueQuantity": _quantity(value, unit),
         }
         if when:
             resource["effectiveDateTime"] = when
@@ -152,10 +175,12 @@ def _add_derived(builder: _Builder, pf: PatientFile) -> None:
         if name == "bmi_kg_m2" and pf.patient.bmi_kg_m2 is not None:
             continue  # reported BMI is already exported as a vital sign
         coding = [{"system": DERIVED_METRIC, "code": name, "display": metric.convention}]
+        unit = metric.unit
         if name in _DERIVED_LOINC:
             analyte = CATALOGUE[_DERIVED_LOINC[name]]
-            coding.append({"system": LOINC, "code": analyte.loinc, "display": analyte.loinc_codes[0].long_name})
-        unit = metric.unit
+            fitting = [c for c in analyte.loinc_codes if _fits(c, unit)]
+            if fitting:
+                coding.append({"system": LOINC, "code": fitting[0].code, "display": fitting[0].long_name})
         quantity: dict[str, Any] = {"value": float(metric.value), "unit": _UNIT_DISPLAY.get(unit, unit), "system": UCUM}
         if unit not in ("ng/dL per IU/L",):
             quantity["code"] = to_ucum(unit)
@@ -287,38 +312,74 @@ def _add_report(builder: _Builder, assessment: dict[str, Any]) -> None:
     builder.add(resource, "report")
 
 
+def _recommended(plan: dict[str, Any]) -> str | None:
+    dose = plan.get("dose_recommendation")
+    if isinstance(dose, dict) and isinstance(dose.get("recommended_regimen"), str):
+        return dose["recommended_regimen"]
+    value = plan.get("recommended") or plan.get("regimen")
+    if isinstance(value, dict):
+        value = value.get("regimen") or value.get("text")
+    return value if isinstance(value, str) else None
+
+
+def _projection_text(plan: dict[str, Any], regimen: str) -> str:
+    """The last summary row of one regimen (``hpgtwin.fit.Plan.summary``) as one line, if there is one."""
+    rows = [r for r in plan.get("summary") or [] if isinstance(r, dict) and r.get("regimen") == regimen]
+    if not rows:
+        return ""
+    row = rows[-1]
+    parts = []
+    for output, value in row.items():
+        if isinstance(value, dict) and {"median", "p10", "p90"} <= set(value):
+            parts.append(f"{output} {value['median']:.4g} (80 % band {value['p10']:.4g}-{value['p90']:.4g})")
+    return f"; projected at week {row.get('week')}: " + ", ".join(parts) if parts else ""
+
+
+def _plan_regimens(plan: dict[str, Any]) -> list[str]:
+    """Candidate regimens of a plan: projections of ``hpgtwin.fit.Plan``, or a list under a common key."""
+    found: list[str] = []
+    for key in ("projections", "candidates", "regimens", "activities", "recommendations"):
+        for item in plan.get(key) or []:
+            if isinstance(item, str):
+                found.append(item)
+            elif isinstance(item, dict):
+                text = item.get("regimen") or item.get("text") or item.get("description") or item.get("name")
+                if isinstance(text, str):
+                    found.append(text)
+    recommended = _recommended(plan)
+    if recommended:
+        found.insert(0, recommended)
+    return list(dict.fromkeys(found))
+
+
 def _plan_activities(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = next((plan[k] for k in ("activities", "candidates", "regimens", "recommendations") if k in plan), [])
-    if isinstance(raw, dict):
-        raw = list(raw.values())
+    recommended = _recommended(plan)
     activities = []
-    for item in raw if isinstance(raw, list) else []:
-        if isinstance(item, str):
-            text = item
-        elif isinstance(item, dict):
-            text = str(item.get("regimen") or item.get("text") or item.get("description") or item.get("name") or item)
-        else:
-            continue
-        activities.append({"detail": {"status": "not-started", "description": text}})
-    for key in ("recommended", "regimen"):
-        value = plan.get(key)
-        if isinstance(value, dict):
-            value = value.get("regimen") or value.get("text")
-        if isinstance(value, str) and not activities:
-            activities.append({"detail": {"status": "not-started", "description": value}})
+    for regimen in _plan_regimens(plan):
+        label = "recommended: " if regimen == recommended else "candidate: "
+        activities.append(
+            {"detail": {"status": "not-started", "description": label + regimen + _projection_text(plan, regimen)}}
+        )
     return activities
 
 
 def _add_care_plan(builder: _Builder, plan: dict[str, Any]) -> None:
-    description = plan.get("summary") or plan.get("description") or plan.get("text") or "hpgtwin therapy plan"
+    recommended = _recommended(plan)
+    description = plan.get("description") or plan.get("text")
+    if not isinstance(description, str):
+        description = (
+            f"Lowest projected dose meeting the target: {recommended}" if recommended
+            else "Candidate regimens projected by the hpgtwin digital twin"
+        )
     resource: dict[str, Any] = {
         "resourceType": "CarePlan",
         "status": "draft",
         "intent": "proposal",
         "title": str(plan.get("title") or "hpgtwin therapy plan (for discussion with a clinician)"),
-        "description": str(description),
+        "description": description,
         "subject": builder.subject(),
-        "note": [{"text": DISCLAIMER}],
+        "note": [{"text": str(plan.get("disclaimer") or DISCLAIMER)}]
+        + [{"text": str(c)} for c in plan.get("conventions") or [] if isinstance(c, str)],
     }
     activities = _plan_activities(plan)
     if activities:

@@ -25,19 +25,14 @@ from hpgtwin.interop.fhir_codes import (
     LOINC,
     UCUM,
     loinc_property,
+    unit_fits_code,
 )
 from hpgtwin.labs.catalogue import CATALOGUE, Analyte
 from hpgtwin.labs.patient_file import parse_patient_dict
 from hpgtwin.labs.records import PatientFile
 from hpgtwin.labs.validate import as_date, as_number, to_canonical
-from hpgtwin.units import dimensionality
 
 _INDEX_BY_LOINC = {code.code: (a, code) for a in CATALOGUE.values() for code in a.loinc_codes}
-_PROPERTY_DIMENSION = {
-    "mass": "[mass] / [length] ** 3",
-    "molar": "[substance] / [length] ** 3",
-    "activity": "[biological_activity] / [length] ** 3",
-}
 _SUPPORTED_TYPES = ("Bundle", "Observation")
 _OUTPUT_TYPES = ("DiagnosticReport", "CarePlan", "Provenance", "Composition")
 _ACCEPTED_STATUS = ("final", "amended", "corrected", "preliminary", "registered", None)
@@ -248,6 +243,9 @@ class _Collector:
                 reason += f" (dataAbsentReason: {obs.dataAbsentReason.text or (obs.dataAbsentReason.coding or [None])[0].code})"
             skip(index, obs, f"{where}: {reason}")
             return
+        if obs.valueQuantity.comparator is not None:
+            skip(index, obs, f"{where}: censored value ({obs.valueQuantity.comparator} {obs.valueQuantity.value}); enter it by hand if meant")
+            return
         unit = _unit_of(obs.valueQuantity)
         try:
             value = as_number(float(obs.valueQuantity.value), where)
@@ -303,8 +301,7 @@ class _Collector:
 
 def _check_property(code: Any, unit: str, where: str) -> None:
     """A LOINC [Mass/volume] code needs a mass unit, [Moles/volume] a molar one, [Units/volume] IU."""
-    expected = _PROPERTY_DIMENSION.get(loinc_property(code.long_name) or "")
-    if expected is not None and str(dimensionality(unit)) != expected:
+    if not unit_fits_code(code.long_name, unit):
         kind = loinc_property(code.long_name)
         raise UnitError(f"{where}: code/unit mismatch, LOINC {code.code} is a {kind} concentration but the unit is {unit!r}")
 

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from hpgtwin.labs.alerts import Alert
-from hpgtwin.labs.catalogue import CATALOGUE
+from hpgtwin.labs.catalogue import CATALOGUE, SOURCES
+from hpgtwin.labs.consistency import consistency_alerts
 from hpgtwin.labs.derived import DerivedValue, constant, derive, derived_table
 from hpgtwin.labs.plausibility import plausibility_alerts
 from hpgtwin.labs.records import LabResult, PatientFile
@@ -99,7 +100,8 @@ def _lab_dict(r: LabResult) -> dict[str, Any]:
         "original_value": r.original_value,
         "original_unit": r.original_unit,
         "loinc": r.loinc,
-        "reference_interval": {"low": ri.low, "high": ri.high, "unit": analyte.canonical_unit},
+        "reference_interval": {"low": ri.low, "high": ri.high, "unit": analyte.canonical_unit,
+                               "source": SOURCES[ri.source]},
     }
 
 
@@ -137,6 +139,6 @@ def intake(pf: PatientFile, *, who_edition: int = 2021) -> Intake:
     """Derived metrics, WHO semen classification (``who_edition`` 2021 or 2010) and data alerts for one file."""
     derived = derive(pf)
     semen = tuple(classify_semen(s, edition=who_edition) for s in _sorted_semen(pf))
-    alerts = plausibility_alerts(pf) + _derived_alerts(derived)
+    alerts = plausibility_alerts(pf) + consistency_alerts(pf) + _derived_alerts(derived)
     alerts += [Alert("fhir_entry_skipped", "warning", note, FHIR_IMPORT_SOURCE) for note in pf.import_notes]
     return Intake(patient_file=pf, derived=derived, semen=semen, alerts=tuple(alerts), who_edition=who_edition)

@@ -96,7 +96,7 @@ def to_canonical(analyte: Analyte, value: float, unit: object, where: str) -> fl
         if "[biological_activity]" in str(dimensionality(analyte.canonical_unit)) or "[biological_activity]" in str(
             dimensionality(unit)
         ):
-            detail = " (international units are never converted to mass)"
+            detail = f" (international units are never converted to mass: enter the value in {analyte.canonical_unit})"
         raise UnitError(
             f"{where}: unit {unit!r} is {describe_dimension(unit)}, but {analyte.key} is measured as "
             f"{describe_dimension(analyte.canonical_unit)} ({analyte.canonical_unit}){detail}"

@@ -32,3 +32,22 @@ def outputs(y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
 def dose_scales(p: np.ndarray, out: np.ndarray) -> None:
     """Amount-to-state factor of every dose target into ``out`` (generated)."""
     raise NotImplementedError
+
+
+def jac_sparse(t: float, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
+    """Jacobian nonzeros (on the LU pattern, fill-in zeroed) into ``out`` (generated)."""
+    raise NotImplementedError
+
+
+def lu_sparse(v: np.ndarray) -> bool:
+    """In-place sparse LU without pivoting on the generated pattern; False at a zero pivot (generated)."""
+    raise NotImplementedError
+
+
+def solve_sparse(v: np.ndarray, b: np.ndarray) -> None:
+    """Solve in place with the factor from :func:`lu_sparse` (generated)."""
+    raise NotImplementedError
+
+
+NNZ = 1
+DIAG_IDX = np.zeros(1, dtype=np.int64)

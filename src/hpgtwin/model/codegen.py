@@ -27,7 +27,7 @@ from hpgtwin.model import kernels as _kernels_template
 from hpgtwin.model.declaration import Model
 from hpgtwin.model.expressions import SymbolicModel, symbolic
 
-CODEGEN_VERSION = "1"
+CODEGEN_VERSION = "2"
 _STUB_IMPORT = "from hpgtwin.model._kernel_stubs import"
 _HELPERS = ("hill_act", "hill_inh", "dhill_act_dx", "dhill_act_dk", "dhill_act_dn")
 _lock = threading.Lock()
@@ -134,6 +134,57 @@ def _function(
     return "\n".join([f"@njit(cache=True)\ndef {name}({args}):", *body, "    return None", ""])
 
 
+def sparse_pattern(n: int, entries: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Nonzero positions of I - c*J after LU without pivoting (Jacobian pattern + diagonal + fill-in)."""
+    filled = [[False] * n for _ in range(n)]
+    for i, j in entries:
+        filled[i][j] = True
+    for i in range(n):
+        filled[i][i] = True
+    for k in range(n):
+        rows = [i for i in range(k + 1, n) if filled[i][k]]
+        cols = [j for j in range(k + 1, n) if filled[k][j]]
+        for i in rows:
+            for j in cols:
+                filled[i][j] = True
+    return [(i, j) for i in range(n) for j in range(n) if filled[i][j]]
+
+
+def _sparse_lu_source(n: int, pattern: list[tuple[int, int]]) -> str:
+    """Straight-line sparse LU (no pivoting) and triangular solves on a fixed pattern (as in KPP)."""
+    pos = {ij: k for k, ij in enumerate(pattern)}
+    lu = ["@njit(cache=True)", "def lu_sparse(v):"]
+    for k in range(n):
+        kk = pos[(k, k)]
+        rows = [i for i in range(k + 1, n) if (i, k) in pos]
+        cols = [j for j in range(k + 1, n) if (k, j) in pos]
+        if not rows:
+            lu.append(f"    if v[{kk}] == 0.0:\n        return False")
+            continue
+        lu.append(f"    if v[{kk}] == 0.0:\n        return False")
+        lu.append(f"    inv = 1.0 / v[{kk}]")
+        for i in rows:
+            ik = pos[(i, k)]
+            lu.append(f"    v[{ik}] *= inv")
+            for j in cols:
+                lu.append(f"    v[{pos[(i, j)]}] -= v[{ik}] * v[{pos[(k, j)]}]")
+    lu.append("    return True")
+    sv = ["@njit(cache=True)", "def solve_sparse(v, b):"]
+    for i in range(n):
+        terms = [f"v[{pos[(i, k)]}] * b[{k}]" for k in range(i) if (i, k) in pos]
+        if terms:
+            sv.append(f"    b[{i}] -= " + " + ".join(terms))
+    for i in range(n - 1, -1, -1):
+        terms = [f"v[{pos[(i, j)]}] * b[{j}]" for j in range(i + 1, n) if (i, j) in pos]
+        if terms:
+            sv.append(f"    b[{i}] = (b[{i}] - (" + " + ".join(terms) + f")) / v[{pos[(i, i)]}]")
+        else:
+            sv.append(f"    b[{i}] = b[{i}] / v[{pos[(i, i)]}]")
+    sv.append("    return None")
+    diag = ", ".join(str(pos[(i, i)]) for i in range(n))
+    return "\n".join([*lu, "", *sv, "", f"NNZ = {len(pattern)}", f"DIAG_IDX = np.array([{diag}], dtype=np.int64)", ""])
+
+
 def generate_source(model: Model) -> str:
     """Full source of the generated module of ``model`` (declaration functions + kernel template)."""
     sm = symbolic(model)
@@ -152,6 +203,9 @@ def generate_source(model: Model) -> str:
                     jac_targets.append((f"out[{i}, {j}]", d))
                     if i == j:
                         diag_targets.append((f"out[{i}]", d))
+    pattern = sparse_pattern(n, [_ij(lhs) for lhs, _ in jac_targets])
+    pos = {ij: k for k, ij in enumerate(pattern)}
+    sparse_targets = [(f"out[{pos[_ij(lhs)]}]", e) for lhs, e in jac_targets]
     table = {s.name: s for s in (*sm.states, *sm.parameters)} | {s.name: s for s, _ in sm.assignments}
     out_targets = [(f"out[{k}]", table[name]) for k, name in enumerate(model.outputs)]
     dose_targets = [(f"out[{k}]", e) for k, e in enumerate(sm.dose_scales)]
@@ -163,15 +217,25 @@ def generate_source(model: Model) -> str:
         "",
         _function("rhs", "t, y, p, dy", model, sm, rhs_targets, printer, inline_assignments=False),
         _function("jac", "t, y, p, out", model, sm, jac_targets, printer, True, prelude="out[:, :] = 0.0"),
+        _function("jac_sparse", "t, y, p, out", model, sm, sparse_targets, printer, True, prelude="out[:] = 0.0"),
+        _sparse_lu_source(n, pattern),
         _function("jac_diag", "t, y, p, out", model, sm, diag_targets, printer, True, prelude="out[:] = 0.0"),
         _function("outputs", "y, p, out", model, sm, out_targets, printer, inline_assignments=False),
         _function("dose_scales", "p, out", model, sm, dose_targets, printer, inline_assignments=False),
         f"N_STATES = {n}",
     ]
     template = inspect.getsource(_kernels_template)
-    skip = (_STUB_IMPORT, "from __future__ import")
-    body = "\n".join(line for line in template.splitlines() if not line.startswith(skip))
+    start = template.index(_STUB_IMPORT)
+    end = template.index(")\n", start) + 2
+    template = template[:start] + template[end:]
+    body = "\n".join(line for line in template.splitlines() if not line.startswith("from __future__ import"))
     return "\n".join(parts) + "\n\n# ---- kernel template (hpgtwin.model.kernels) ----\n" + body + "\n"
+
+
+def _ij(lhs: str) -> tuple[int, int]:
+    """(row, column) from a dense target like ``out[3, 5]``."""
+    i, j = lhs[lhs.index("[") + 1 : -1].split(",")
+    return int(i), int(j)
 
 
 @dataclass(frozen=True)

@@ -87,25 +87,21 @@ def projection_charts(plan: dict[str, Any]) -> list[str]:
     return charts
 
 
-def build_report_context(store: Any, patient_id: str, *, with_projections: bool = True) -> dict[str, Any]:
-    """Gather everything for the report through the store and the public API (failures become notes)."""
+def build_report_context(store: Any, patient_id: str, *, plan: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Gather the report through the store and the public API; ``plan`` is a finished ``Plan.to_dict()`` or None."""
     from hpgtwin.store import parameter_set_hash
     from hpgtwin.web import services
 
     record = store.get_patient(patient_id)
     notes: list[str] = []
-    assessment = plan = None
+    assessment = None
     try:
-        pf = store.patient_file(patient_id)
-        assessment = services.assess(pf)
+        assessment = services.assess(store.patient_file(patient_id))
     except Exception as exc:  # noqa: BLE001 - a report states what is missing instead of failing
-        pf = None
         notes.append(f"Assessment not available: {exc}")
-    if with_projections and pf is not None:
-        try:
-            plan = services.plan(pf)
-        except Exception as exc:  # noqa: BLE001
-            notes.append(f"Projections not available: {exc}")
+    if plan is None:
+        notes.append("No personal projection in this report: open the projection page, let it finish, then "
+                     "print again.")
     current = [r for r in record.get("regimens", []) if not r["end_date"] and r["start_date"]]
     start = date.fromisoformat(current[-1]["start_date"]) if current else date.today()
     return {

@@ -1,7 +1,7 @@
 """Virtual populations: covariates drawn as reported, parameters from covariates plus correlated random effects.
 
-Age and BMI are drawn from the cohort's reported distribution (truncated normal from mean/SD, log-normal from
-median/IQR, uniform from a range). ``hpgtwin.model.individual_parameters`` turns each man's age, BMI and
+Age and BMI are drawn from the cohort's reported distribution (truncated normal from mean/SD, two-piece
+log-normal from median/IQR, uniform from a range). ``hpgtwin.model.individual_parameters`` turns each man's age, BMI and
 conditions into his typical parameters (this is where BMI acts on aromatase and SHBG and age on Leydig and
 pituitary efficacy); log-normal random effects from ``params/variability.yaml`` then make every man different.
 """
@@ -24,14 +24,27 @@ TypicalParameters = Callable[[np.ndarray, np.ndarray, tuple[str, ...]], Paramete
 
 
 def sample_covariate(cov: Covariate, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Draw n values of one covariate from its reported summary (truncated to [min, max] when given)."""
+    """Draw n values of one covariate from its reported summary (truncated to [min, max] when given).
+
+    mean/SD: normal; median/IQR: two-piece log-normal (each half scaled to its quartile, so median and both
+    quartiles are reproduced even when the IQR is skewed); a range alone: uniform; a centre alone: that value.
+    """
     lo = -np.inf if cov.min is None else cov.min
     hi = np.inf if cov.max is None else cov.max
     if cov.median is not None and cov.iqr is not None:
-        s = (np.log(cov.iqr[1]) - np.log(cov.iqr[0])) / IQR_PER_SD
-        dist = sps.norm(np.log(cov.median), s)
-        a, b = (dist.cdf(np.log(lo)) if lo > 0 else 0.0), dist.cdf(np.log(hi)) if np.isfinite(hi) else 1.0
-        return np.exp(dist.ppf(rng.uniform(a, b, n)))
+        z75 = IQR_PER_SD / 2
+        s_low, s_high = np.log(cov.median / cov.iqr[0]) / z75, np.log(cov.iqr[1] / cov.median) / z75
+
+        def cdf(x: float) -> float:
+            if x <= 0:
+                return 0.0
+            if not np.isfinite(x):
+                return 1.0
+            z = np.log(x / cov.median)
+            return float(sps.norm.cdf(z / (s_low if z < 0 else s_high)))
+
+        z = sps.norm.ppf(rng.uniform(cdf(lo), cdf(hi), n))
+        return cov.median * np.exp(z * np.where(z < 0, s_low, s_high))
     centre = cov.mean if cov.mean is not None else cov.median
     if centre is not None and cov.sd:
         dist = sps.norm(centre, cov.sd)

@@ -13,9 +13,10 @@ from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 
+from hpgtwin.errors import CohortSpecError
 from hpgtwin.trials.chunks import SEED_PILOT, ChunkResult, ChunkTask, baseline_observables, rng_for, run_chunk
 from hpgtwin.trials.matching import Acceptor, fit_acceptor, match_report
-from hpgtwin.trials.observables import DEFAULT_OUTPUTS
+from hpgtwin.trials.observables import DEFAULT_OUTPUTS, DERIVED
 from hpgtwin.trials.population import VirtualPopulation
 from hpgtwin.trials.result import ArmResult, TrialResult
 from hpgtwin.trials.spec import CohortSpec, Population
@@ -59,10 +60,21 @@ def fit_matching(spec: CohortSpec, population: Population, group: int) -> Accept
                         method=spec.matching.method, clip_quantile=spec.matching.clip_quantile)
 
 
+def check_outputs(names: tuple[str, ...]) -> None:
+    """Every requested quantity must be a model output or a derived quantity."""
+    from hpgtwin.model import MODEL
+
+    known = set(MODEL.outputs) | set(DERIVED)
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise CohortSpecError(f"unknown output {unknown[0]!r}; available: {', '.join(sorted(known))}")
+
+
 def plan_chunks(spec: CohortSpec, chunk_size: int | None = None) -> list[ChunkTask]:
     """The chunk tasks of a trial, in a fixed order (fitting each population's matching rule first)."""
     size = chunk_size or spec.chunk_size
     outputs = reported_outputs(spec)
+    check_outputs(outputs)
     tasks = []
     for g, (pop, arms) in enumerate(population_groups(spec)):
         acceptor = fit_matching(spec, pop, g)

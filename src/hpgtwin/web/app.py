@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from hpgtwin import DISCLAIMER, __version__
 from hpgtwin.errors import InputError
 from hpgtwin.store import PatientNotFound, RecordNotFound, Store
+from hpgtwin.web.jobs import Jobs
 from hpgtwin.web.security import (
     CSRF_COOKIE,
     MAX_REQUEST_BYTES,
@@ -58,6 +59,7 @@ def create_app(store: Store | None = None, *, database_url: str | None = None, t
     app.state.store = store
     app.state.templates = make_templates()
     app.state.token = token
+    app.state.jobs = Jobs()
     app.state.max_trial_patients = max_trial_patients or services.MAX_TRIAL_PATIENTS
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 

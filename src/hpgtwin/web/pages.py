@@ -15,6 +15,7 @@ from hpgtwin import DISCLAIMER
 from hpgtwin.errors import InputError
 from hpgtwin.store import Store
 from hpgtwin.web import diagram, plots, services
+from hpgtwin.web.jobs import job_key
 from hpgtwin.web.security import AUTH_COOKIE, LOGIN_PAGE, csrf_token, require_csrf, session_cookie_value
 from hpgtwin.web.units_picker import PANEL, analyte_options
 
@@ -218,36 +219,69 @@ def _candidates(text: str | None) -> list[str] | None:
     return lines or None
 
 
-@router.get("/patients/{patient_id}/projection")
-def projection(request: Request, patient_id: str, candidates: str | None = None) -> HTMLResponse:
-    """Personal projection with bands for each candidate regimen, and the dose finder."""
+def plan_job(request: Request, patient_id: str, candidates: list[str] | None, find_dose: bool,
+             start: bool = True) -> tuple[str, Any]:
+    """The background plan job for this patient's current record (started when ``start``), and its key."""
     store = _store(request)
-    record = store.get_patient(patient_id)
-    plan, plan_error, figures = None, None, []
+    document = store.patient_file_dict(patient_id)
+    key = job_key("plan", document, candidates, find_dose)
+    jobs = request.app.state.jobs
+    if not start:
+        return key, jobs.get(key)
+
+    def run() -> dict[str, Any]:
+        return services.plan(services.load_patient_file(document), candidates, find_dose=find_dose)
+
+    return key, jobs.submit(key, run)
+
+
+@router.get("/patients/{patient_id}/projection")
+def projection(request: Request, patient_id: str, candidates: str | None = None, dose: bool = False,
+               retry: bool = False) -> HTMLResponse:
+    """Personal projection with bands per candidate regimen, and (on request) the dose finder; computed in the
+    background, the page refreshes itself until the result is ready."""
+    record = _store(request).get_patient(patient_id)
+    chosen = _candidates(candidates)
+    context: dict[str, Any] = {"record": record, "plan": None, "plan_error": None, "figures": [],
+                               "candidates": candidates or "", "dose": dose, "running": False}
     try:
-        pf = store.patient_file(patient_id)
-        plan = services.plan(pf, _candidates(candidates))
-        for output, label in plots.PROJECTED_OUTPUTS:
-            fig = plots.projection_figure(plan, output, label)
-            if fig is not None:
-                figures.append(plots.to_fragment(fig, f"proj-{output}"))
-        dose_fig = plots.dose_figure(plan.get("dose_recommendation"))
-        if dose_fig is not None:
-            figures.append(plots.to_fragment(dose_fig, "dose-finder"))
-    except (InputError, services.Unavailable) as exc:
-        plan_error = str(exc)
-    return render(request, "projection.html", record=record, plan=plan, plan_error=plan_error, figures=figures,
-                  candidates=candidates or "")
+        key, future = plan_job(request, patient_id, chosen, dose)
+        if retry and future.done():
+            request.app.state.jobs.forget(key)
+            key, future = plan_job(request, patient_id, chosen, dose)
+    except InputError as exc:
+        context["plan_error"] = str(exc)
+        return render(request, "projection.html", **context)
+    if not future.done():
+        context["running"] = True
+        return render(request, "projection.html", **context)
+    error = future.exception()
+    if error is not None:
+        context["plan_error"] = str(error)
+        return render(request, "projection.html", **context)
+    plan = future.result()
+    context["plan"] = plan
+    for output, label in plots.PROJECTED_OUTPUTS:
+        fig = plots.projection_figure(plan, output, label)
+        if fig is not None:
+            context["figures"].append(plots.to_fragment(fig, f"proj-{output}"))
+    dose_fig = plots.dose_figure(plan.get("dose_recommendation"))
+    if dose_fig is not None:
+        context["figures"].append(plots.to_fragment(dose_fig, "dose-finder"))
+    return render(request, "projection.html", **context)
 
 
 @router.post("/patients/{patient_id}/plans", dependencies=csrf)
 async def save_plan(request: Request, patient_id: str) -> Response:
-    """Compute the plan for the given candidates and keep it in the record."""
+    """Keep the finished plan for these candidates in the record (with version and parameter-set hash)."""
     form = await request.form()
     candidates = _candidates(str(form.get("candidates") or ""))
-    store = _store(request)
-    plan = services.plan(store.patient_file(patient_id), candidates)
-    store.save_plan(patient_id, [p["regimen"] for p in plan.get("projections", [])], plan)
+    dose = str(form.get("dose") or "") in ("1", "true", "True", "on")
+    _, future = plan_job(request, patient_id, candidates, dose, start=False)
+    if future is None or not future.done() or future.exception() is not None:
+        raise InputError("this plan is not ready yet; open the projection page and wait for it to finish")
+    plan = future.result()
+    _store(request).save_plan(patient_id, [p["regimen"] for p in plan.get("projections", [])], plan)
     return _see_other(f"/patients/{patient_id}")
 
 
@@ -267,22 +301,34 @@ def patient_view(request: Request, patient_id: str) -> HTMLResponse:
     return render(request, "patient_view.html", record=record, assessment=assessment, assessment_error=error)
 
 
+def _report_context(request: Request, patient_id: str, projections: bool) -> dict[str, Any]:
+    """Report context with the newest finished projection of this record, if one was computed."""
+    from hpgtwin.report import build_report_context
+
+    plan = None
+    if projections:
+        for dose in (True, False):
+            _, future = plan_job(request, patient_id, None, dose, start=False)
+            if future is not None and future.done() and future.exception() is None:
+                plan = future.result()
+                break
+    return build_report_context(_store(request), patient_id, plan=plan)
+
+
 @router.get("/patients/{patient_id}/report")
 def report_html(request: Request, patient_id: str, projections: bool = True) -> HTMLResponse:
     """The printable HTML report."""
-    from hpgtwin.report import build_report_context, render_report_html
+    from hpgtwin.report import render_report_html
 
-    context = build_report_context(_store(request), patient_id, with_projections=projections)
-    return HTMLResponse(render_report_html(context))
+    return HTMLResponse(render_report_html(_report_context(request, patient_id, projections)))
 
 
 @router.get("/patients/{patient_id}/report.pdf")
 def report_pdf(request: Request, patient_id: str, projections: bool = True) -> Response:
     """The report as PDF (WeasyPrint)."""
-    from hpgtwin.report import build_report_context, render_report_pdf
+    from hpgtwin.report import render_report_pdf
 
-    context = build_report_context(_store(request), patient_id, with_projections=projections)
-    return Response(render_report_pdf(context), media_type="application/pdf",
+    return Response(render_report_pdf(_report_context(request, patient_id, projections)), media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="hpgtwin-report-{patient_id}.pdf"'})
 
 

@@ -49,12 +49,14 @@ def load_patient_file(source: dict[str, Any]) -> PatientFile:
     return load(source)
 
 
-def plan(pf: PatientFile, candidates: list[str] | None = None, days: int = PLAN_DAYS) -> dict[str, Any]:
-    """``hpgtwin.fit.plan(pf, candidates).to_dict()``: projections with bands and the dose finder."""
+def plan(pf: PatientFile, candidates: list[str] | None = None, days: int = PLAN_DAYS, *,
+         find_dose: bool = True) -> dict[str, Any]:
+    """``hpgtwin.fit.plan(pf, candidates).to_dict()``: projections with bands and (optionally) the dose finder."""
     try:
         from hpgtwin.fit import plan as fit_plan
 
-        return fit_plan(pf, candidates or None, days=days).to_dict(every=PLAN_EVERY_DAYS)
+        result = fit_plan(pf, candidates or None, days=days, find_dose=find_dose)
+        return result.to_dict(every=PLAN_EVERY_DAYS)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001
