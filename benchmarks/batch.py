@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import relative_error, timed
+from benchmarks.common import relative_error
 from benchmarks.roadrunner_reference import RoadRunnerLoop, export_sbml_text
 from benchmarks.scenario import DAYS, REGIMEN, TIGHT_ATOL, TIGHT_RTOL, scenario, tiled, virtual_population
 from hpgtwin.model import MODEL
@@ -18,7 +18,9 @@ from hpgtwin.simulate.engine import ATOL, RTOL, run_schedule
 ERROR_TARGET = 5e-3  # issue 4: batch path within 0.5% of a tight-tolerance reference
 
 
-def run(n: int = 2000, n_distinct: int = 200, n_reference: int = 50, n_roadrunner: int = 30) -> dict[str, Any]:
+def run(
+    n: int = 2000, n_distinct: int = 200, n_reference: int = 50, n_roadrunner: int = 30
+) -> dict[str, Any]:
     """Throughput of n men (n_distinct distinct virtual men, tiled); error on n_reference; roadrunner on a loop."""
     distinct = virtual_population(n_distinct)
     batch = tiled(distinct, n)
@@ -28,8 +30,16 @@ def run(n: int = 2000, n_distinct: int = 200, n_reference: int = 50, n_roadrunne
     t_fast = time.perf_counter() - start
 
     sc = scenario(distinct.patients(slice(0, n_reference)))
-    states, status, _ = run_schedule(sc.compiled, sc.y0, sc.parameters.values, sc.t_sample, sc.schedule,
-                                     "adaptive", rtol=TIGHT_RTOL, atol=TIGHT_ATOL)
+    states, status, _ = run_schedule(
+        sc.compiled,
+        sc.y0,
+        sc.parameters.values,
+        sc.t_sample,
+        sc.schedule,
+        "adaptive",
+        rtol=TIGHT_RTOL,
+        atol=TIGHT_ATOL,
+    )
     ok = status == 0
     reference = {k: v[ok] for k, v in sc.outputs(states).items()}
     fast_sub = {k: v[:n_reference][ok] for k, v in fast.outputs.items()}
@@ -58,13 +68,17 @@ def run(n: int = 2000, n_distinct: int = 200, n_reference: int = 50, n_roadrunne
     return result
 
 
-def _roadrunner_loop(sc: Any, n_rr: int, reference: dict[str, np.ndarray], fast_rate: float) -> dict[str, Any]:
+def _roadrunner_loop(
+    sc: Any, n_rr: int, reference: dict[str, np.ndarray], fast_rate: float
+) -> dict[str, Any]:
     """roadrunner looping over men (parameters and initial state set per man; baseline states precomputed by
     us and not timed, which favours roadrunner)."""
     sbml, where = export_sbml_text(REGIMEN, DAYS)
     if sbml is None:
         return {"roadrunner": f"skipped: {where}"}
-    loop = RoadRunnerLoop.load(sbml, MODEL.parameter_names, MODEL.state_names, MODEL.outputs, rtol=RTOL, atol=ATOL)
+    loop = RoadRunnerLoop.load(
+        sbml, MODEL.parameter_names, MODEL.state_names, MODEL.outputs, rtol=RTOL, atol=ATOL
+    )
     index = {name: j for j, name in enumerate(MODEL.parameter_names)}
     n_rr = min(n_rr, sc.n)
     loop.run(sc.parameters.values[0], sc.y0[0], index, DAYS)  # warm-up
@@ -82,6 +96,3 @@ def _roadrunner_loop(sc: Any, n_rr: int, reference: dict[str, np.ndarray], fast_
         "throughput_target": 50.0,
     }
 
-
-if __name__ == "__main__":
-    print(timed(lambda: run(n=200, n_distinct=50, n_reference=10, n_roadrunner=5), repeats=1, warmup=0))

@@ -41,8 +41,11 @@ def timed(fn: Callable[[], Any], *, repeats: int = 3, warmup: int = 1) -> tuple[
     return statistics.median(times), result
 
 
-def relative_error(values: dict[str, np.ndarray], reference: dict[str, np.ndarray],
-                   outputs: tuple[str, ...] = ACCURACY_OUTPUTS) -> dict[str, float]:
+def relative_error(
+    values: dict[str, np.ndarray],
+    reference: dict[str, np.ndarray],
+    outputs: tuple[str, ...] = ACCURACY_OUTPUTS,
+) -> dict[str, float]:
     """Max relative error per output over men and daily samples (arrays shaped (n_men, n_days+1))."""
     errors: dict[str, float] = {}
     for name in outputs:

@@ -60,8 +60,16 @@ class RoadRunnerLoop:
     output_ids: tuple[str, ...]
 
     @classmethod
-    def load(cls, sbml_text: str, parameter_ids: tuple[str, ...], state_ids: tuple[str, ...],
-             output_ids: tuple[str, ...], *, rtol: float, atol: float) -> RoadRunnerLoop:
+    def load(
+        cls,
+        sbml_text: str,
+        parameter_ids: tuple[str, ...],
+        state_ids: tuple[str, ...],
+        output_ids: tuple[str, ...],
+        *,
+        rtol: float,
+        atol: float,
+    ) -> RoadRunnerLoop:
         """Compile the SBML once (LLVM JIT) with CVODE at the given tolerances."""
         import roadrunner
 
@@ -76,7 +84,9 @@ class RoadRunnerLoop:
         states = tuple((s, j) for j, s in enumerate(state_ids) if s in known)
         return cls(rr, params, states, outputs or output_ids)
 
-    def run(self, p: np.ndarray, y0: np.ndarray, parameter_index: dict[str, int], days: int) -> dict[str, np.ndarray]:
+    def run(
+        self, p: np.ndarray, y0: np.ndarray, parameter_index: dict[str, int], days: int
+    ) -> dict[str, np.ndarray]:
         """Reset, set one man's parameters and initial state, simulate ``days`` with daily samples."""
         rr = self.rr
         rr.resetAll()

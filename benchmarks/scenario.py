@@ -39,7 +39,9 @@ class Scenario:
 
     def outputs(self, states: np.ndarray) -> dict[str, np.ndarray]:
         """Output arrays (n_men, n_days+1) from states (n_men, n_days+1, n_states)."""
-        values = self.compiled.outputs(np.ascontiguousarray(states), self.parameters.values[: states.shape[0]])
+        values = self.compiled.outputs(
+            np.ascontiguousarray(states), self.parameters.values[: states.shape[0]]
+        )
         return {name: values[:, :, k] for k, name in enumerate(MODEL.outputs)}
 
 

@@ -15,8 +15,15 @@ from hpgtwin.simulate.dosing import BolusSchedule
 
 
 def simulate_scipy(
-    compiled: CompiledModel, y0: np.ndarray, p: np.ndarray, t_sample: np.ndarray, schedule: BolusSchedule,
-    *, method: str = "LSODA", rtol: float = 1e-6, atol: float = 1e-9,
+    compiled: CompiledModel,
+    y0: np.ndarray,
+    p: np.ndarray,
+    t_sample: np.ndarray,
+    schedule: BolusSchedule,
+    *,
+    method: str = "LSODA",
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
 ) -> tuple[np.ndarray, int]:
     """States at ``t_sample`` (n_t, n_states) for one man, and the number of RHS evaluations."""
     module = compiled.module

@@ -20,8 +20,9 @@ def run(repeats: int = 5) -> dict[str, Any]:
     sc = scenario()
     p0, y00 = sc.parameters.values[0], sc.y0[0]
 
-    ref_states, ref_nfev = simulate_scipy(sc.compiled, y00, p0, sc.t_sample, sc.schedule,
-                                          rtol=TIGHT_RTOL, atol=TIGHT_ATOL)
+    ref_states, ref_nfev = simulate_scipy(
+        sc.compiled, y00, p0, sc.t_sample, sc.schedule, rtol=TIGHT_RTOL, atol=TIGHT_ATOL
+    )
     reference = sc.outputs(ref_states[None])
 
     t_simulate, traj = timed(lambda: simulate(sc.regimen, days=sc.days), repeats=repeats)
@@ -40,7 +41,12 @@ def run(repeats: int = 5) -> dict[str, Any]:
     result: dict[str, Any] = {
         "regimen": sc.regimen,
         "days": sc.days,
-        "tolerances": {"rtol": RTOL, "atol": ATOL, "reference_rtol": TIGHT_RTOL, "reference_atol": TIGHT_ATOL},
+        "tolerances": {
+            "rtol": RTOL,
+            "atol": ATOL,
+            "reference_rtol": TIGHT_RTOL,
+            "reference_atol": TIGHT_ATOL,
+        },
         "reference": "scipy solve_ivp LSODA on the generated RHS + Jacobian at the reference tolerances",
         "reference_rhs_evaluations": ref_nfev,
         "ours_simulate_s": t_simulate,
@@ -58,13 +64,16 @@ def run(repeats: int = 5) -> dict[str, Any]:
     return result
 
 
-def _roadrunner(sc: Any, reference: dict[str, np.ndarray], ours: dict[str, np.ndarray], t_ours: float,
-                repeats: int) -> dict[str, Any]:
+def _roadrunner(
+    sc: Any, reference: dict[str, np.ndarray], ours: dict[str, np.ndarray], t_ours: float, repeats: int
+) -> dict[str, Any]:
     """roadrunner on our exported SBML (same man, regimen, tolerances); skipped with the reason if unavailable."""
     sbml, where = export_sbml_text(sc.regimen, sc.days)
     if sbml is None:
         return {"roadrunner": f"skipped: {where}"}
-    loop = RoadRunnerLoop.load(sbml, MODEL.parameter_names, MODEL.state_names, MODEL.outputs, rtol=RTOL, atol=ATOL)
+    loop = RoadRunnerLoop.load(
+        sbml, MODEL.parameter_names, MODEL.state_names, MODEL.outputs, rtol=RTOL, atol=ATOL
+    )
     index = {name: j for j, name in enumerate(MODEL.parameter_names)}
     t_rr, out = timed(lambda: loop.run(sc.parameters.values[0], sc.y0[0], index, sc.days), repeats=repeats)
     rr = {k: v[None] for k, v in out.items()}

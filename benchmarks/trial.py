@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -34,8 +35,14 @@ def _timed_trial(n: int, weeks: float, **kwargs: Any) -> tuple[float, Any]:
     return time.perf_counter() - start, result
 
 
-def run(n: int = 10_000, weeks: float = 26.0, dask_n: int | None = None,
-        workers: tuple[int, ...] = (1, 2)) -> dict[str, Any]:
+def _weeks_json(result: Any) -> str:
+    """The follow-up statistics of a trial as canonical JSON (NaN-safe comparison of two runs)."""
+    return json.dumps(result.to_dict().get("weeks"), sort_keys=True, default=str)
+
+
+def run(
+    n: int = 10_000, weeks: float = 26.0, dask_n: int | None = None, workers: tuple[int, ...] = (1, 2)
+) -> dict[str, Any]:
     """Time the local trial of n men, then the same spec (dask_n men) on LocalClusters of 1 and 2 workers."""
     _timed_trial(20, 1.0)  # compile / warm up the local path
     t_local, local = _timed_trial(n, weeks)
@@ -48,14 +55,16 @@ def run(n: int = 10_000, weeks: float = 26.0, dask_n: int | None = None,
         "within_target": t_local <= TRIAL_TARGET_S,
     }
     dask_n = dask_n or n
-    reference_dict = local.to_dict() if dask_n == n else None
+    reference_weeks = _weeks_json(local) if dask_n == n else None
     for w in workers:
         t_w, res = _timed_trial(dask_n, weeks, workers=w)
         result[f"dask_{w}_workers_s"] = t_w
         result[f"dask_{w}_workers_patients_per_s"] = dask_n / t_w
-        if reference_dict is not None:
-            result[f"dask_{w}_workers_same_numbers"] = res.to_dict().get("weeks") == reference_dict.get("weeks")
+        if reference_weeks is not None:
+            result[f"dask_{w}_workers_same_numbers"] = _weeks_json(res) == reference_weeks
     if len(workers) >= 2:
         a, b = workers[0], workers[-1]
-        result[f"dask_scaling_{b}_vs_{a}_workers"] = result[f"dask_{a}_workers_s"] / result[f"dask_{b}_workers_s"]
+        result[f"dask_scaling_{b}_vs_{a}_workers"] = (
+            result[f"dask_{a}_workers_s"] / result[f"dask_{b}_workers_s"]
+        )
     return result

@@ -229,7 +229,7 @@ def _reference(o, b):
     return {f"reference_{k}": o[k][:, 0] for k in REFERENCE_MAN}
 
 
-def O(target: str, name: str, observed: float, kind: str = "fc", note: str = "", weight: float = 1.0,
+def ob(target: str, name: str, observed: float, kind: str = "fc", note: str = "", weight: float = 1.0,
       fitted: bool = True) -> Observation:
     """Shorthand for an Observation."""
     return Observation(target, name, observed, kind, note, weight, fitted)
@@ -241,93 +241,93 @@ BASE_W = 3.0  # cohort baselines are matched tightly (they define the typical ma
 
 EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment("reference", Man(age_years=30, bmi_kg_m2=23), None, 1, _reference, tuple(
-        O("reference_man", f"reference_{k}", v, "abs", "reference man (assumption, research/models.md 5.1)")
+        ob("reference_man", f"reference_{k}", v, "abs", "reference man (assumption, research/models.md 5.1)")
         for k, v in REFERENCE_MAN.items())),
     Experiment("shah", Man(34, 28.7, nuisance=NUIS3 + ("germline_capacity",),
                            fixed={"semen_volume_ml": 12.6 / 7.8 / 0.55}),
                "anastrozole 1 mg daily", 154, _shah, (
-        O(SHAH, "baseline_testosterone_ng_dl", 270.6, "baseline", weight=BASE_W),
-        O(SHAH, "baseline_estradiol_pg_ml", 32.0, "baseline", weight=BASE_W),
-        O(SHAH, "baseline_lh_iu_l", 3.4, "baseline", weight=BASE_W),
-        O(SHAH, "baseline_sperm_concentration_million_ml", 7.8, "baseline", weight=BASE_W),
-        O(SHAH, "baseline_fsh_iu_l", 4.8, "abs"),
-        O(SHAH, "testosterone_fc_week4", 480.4 / 270.6), O(SHAH, "testosterone_fc_week13", 460.7 / 270.6),
-        O(SHAH, "testosterone_fc_week22", 412.0 / 270.6), O(SHAH, "estradiol_fc_week22", 15.9 / 32),
-        O(SHAH, "t_e2_ratio_fc_week22", 26.5 / 9), O(SHAH, "lh_fc_week22", 5.4 / 3.4),
-        O(SHAH, "fsh_fc_week22", 7.6 / 4.8), O(SHAH, "sperm_concentration_fc_week22", 14.2 / 7.8),
-        O(SHAH, "total_motile_count_fc_week22", 17.7 / 12.6))),
+        ob(SHAH, "baseline_testosterone_ng_dl", 270.6, "baseline", weight=BASE_W),
+        ob(SHAH, "baseline_estradiol_pg_ml", 32.0, "baseline", weight=BASE_W),
+        ob(SHAH, "baseline_lh_iu_l", 3.4, "baseline", weight=BASE_W),
+        ob(SHAH, "baseline_sperm_concentration_million_ml", 7.8, "baseline", weight=BASE_W),
+        ob(SHAH, "baseline_fsh_iu_l", 4.8, "abs"),
+        ob(SHAH, "testosterone_fc_week4", 480.4 / 270.6), ob(SHAH, "testosterone_fc_week13", 460.7 / 270.6),
+        ob(SHAH, "testosterone_fc_week22", 412.0 / 270.6), ob(SHAH, "estradiol_fc_week22", 15.9 / 32),
+        ob(SHAH, "t_e2_ratio_fc_week22", 26.5 / 9), ob(SHAH, "lh_fc_week22", 5.4 / 3.4),
+        ob(SHAH, "fsh_fc_week22", 7.6 / 4.8), ob(SHAH, "sperm_concentration_fc_week22", 14.2 / 7.8),
+        ob(SHAH, "total_motile_count_fc_week22", 17.7 / 12.6))),
     Experiment("leder_daily", Man(68, nuisance=NUIS3), "anastrozole 1 mg daily", 84, _leder, (
-        O(LEDER_D, "baseline_testosterone_ng_dl", 343, "baseline", weight=BASE_W),
-        O(LEDER_D, "baseline_estradiol_pg_ml", 26, "baseline", weight=BASE_W),
-        O(LEDER_D, "baseline_lh_iu_l", 5.1, "baseline", weight=BASE_W),
-        O(LEDER_D, "testosterone_fc_week12", 572 / 343), O(LEDER_D, "bioavailable_testosterone_fc_week12", 207 / 99),
-        O(LEDER_D, "estradiol_fc_week12", 17 / 26), O(LEDER_D, "lh_fc_week12", 7.9 / 5.1))),
+        ob(LEDER_D, "baseline_testosterone_ng_dl", 343, "baseline", weight=BASE_W),
+        ob(LEDER_D, "baseline_estradiol_pg_ml", 26, "baseline", weight=BASE_W),
+        ob(LEDER_D, "baseline_lh_iu_l", 5.1, "baseline", weight=BASE_W),
+        ob(LEDER_D, "testosterone_fc_week12", 572 / 343), ob(LEDER_D, "bioavailable_testosterone_fc_week12", 207 / 99),
+        ob(LEDER_D, "estradiol_fc_week12", 17 / 26), ob(LEDER_D, "lh_fc_week12", 7.9 / 5.1))),
     Experiment("leder_twice_weekly", Man(68, nuisance=("gnrh_drive_scale", "aromatase_genotype_factor")),
                "anastrozole 1 mg twice weekly", 84, _leder, (
-        O(LEDER_TW, "baseline_testosterone_ng_dl", 397, "baseline", weight=BASE_W),
-        O(LEDER_TW, "baseline_estradiol_pg_ml", 27, "baseline", weight=BASE_W),
-        O(LEDER_TW, "testosterone_fc_week12", 520 / 397),
-        O(LEDER_TW, "bioavailable_testosterone_fc_week12", 178 / 115),
-        O(LEDER_TW, "estradiol_fc_week12", 17 / 27))),
+        ob(LEDER_TW, "baseline_testosterone_ng_dl", 397, "baseline", weight=BASE_W),
+        ob(LEDER_TW, "baseline_estradiol_pg_ml", 27, "baseline", weight=BASE_W),
+        ob(LEDER_TW, "testosterone_fc_week12", 520 / 397),
+        ob(LEDER_TW, "bioavailable_testosterone_fc_week12", 178 / 115),
+        ob(LEDER_TW, "estradiol_fc_week12", 17 / 27))),
     Experiment("mauras_0.5mg", Man(16, 21), "anastrozole 0.5 mg daily", 10, _day10_e2, (
-        O("mauras_2000_anastrozole_dose", "estradiol_fc_day10", 0.5, note="0.5 mg daily"),)),
+        ob("mauras_2000_anastrozole_dose", "estradiol_fc_day10", 0.5, note="0.5 mg daily"),)),
     Experiment("mauras_1mg", Man(16, 21), "anastrozole 1 mg daily", 10, _day10_e2, (
-        O("mauras_2000_anastrozole_dose", "estradiol_fc_day10", 0.5, note="1 mg daily"),)),
+        ob("mauras_2000_anastrozole_dose", "estradiol_fc_day10", 0.5, note="1 mg daily"),)),
     Experiment("tsjoen", Man(25, 23), "letrozole 2.5 mg daily", 28, _tsjoen, tuple(
-        O("tsjoen_2005_letrozole_young", n, v) for n, v in (
+        ob("tsjoen_2005_letrozole_young", n, v) for n, v in (
             ("estradiol_fc_day28", 0.54), ("lh_fc_day28", 4.39), ("testosterone_fc_day28", 2.46),
             ("gnrh_bolus_peak_lh_fc_day28", 2.52)))),
     Experiment("veldhuis_young", Man(25, 23), "anastrozole 10 mg daily", 10, _veldhuis, (
-        O("veldhuis_2005_anastrozole_lh", "estradiol_fc_day10", 0.5, note="young men; 10 mg/d x 10 d assumed"),
-        O("veldhuis_2005_anastrozole_lh", "lh_fc_day10", 2.1, note="young men"))),
+        ob("veldhuis_2005_anastrozole_lh", "estradiol_fc_day10", 0.5, note="young men; 10 mg/d x 10 d assumed"),
+        ob("veldhuis_2005_anastrozole_lh", "lh_fc_day10", 2.1, note="young men"))),
     Experiment("veldhuis_older", Man(65, 27), "anastrozole 10 mg daily", 10, _veldhuis, (
-        O("veldhuis_2005_anastrozole_lh", "estradiol_fc_day10", 0.5, note="older men"),
-        O("veldhuis_2005_anastrozole_lh", "lh_fc_day10", 2.1, note="older men"))),
+        ob("veldhuis_2005_anastrozole_lh", "estradiol_fc_day10", 0.5, note="older men"),
+        ob("veldhuis_2005_anastrozole_lh", "lh_fc_day10", 2.1, note="older men"))),
     Experiment("helo", Man(nuisance=NUIS3), "clomiphene 25 mg daily", 182, _helo, (
-        O("helo_2017_clomiphene", "baseline_testosterone_ng_dl", 205, "baseline", weight=BASE_W),
-        O("helo_2017_clomiphene", "baseline_estradiol_pg_ml", 17, "baseline", weight=BASE_W),
-        O("helo_2017_clomiphene", "baseline_lh_iu_l", 4.0, "baseline", weight=BASE_W),
-        O("helo_2017_clomiphene", "testosterone_fc_week26", 488 / 205),
-        O("helo_2017_clomiphene", "estradiol_fc_week26", 34 / 17),
-        O("helo_2017_clomiphene", "lh_fc_week26", 6.1 / 4.0),
-        O("helo_2017_clomiphene", "enclomiphene_ng_ml_week26", 2.2, "abs", "PK (drug library)", fitted=False),
-        O("helo_2017_clomiphene", "zuclomiphene_ng_ml_week26", 44.0, "abs", "PK (drug library)", fitted=False))),
+        ob("helo_2017_clomiphene", "baseline_testosterone_ng_dl", 205, "baseline", weight=BASE_W),
+        ob("helo_2017_clomiphene", "baseline_estradiol_pg_ml", 17, "baseline", weight=BASE_W),
+        ob("helo_2017_clomiphene", "baseline_lh_iu_l", 4.0, "baseline", weight=BASE_W),
+        ob("helo_2017_clomiphene", "testosterone_fc_week26", 488 / 205),
+        ob("helo_2017_clomiphene", "estradiol_fc_week26", 34 / 17),
+        ob("helo_2017_clomiphene", "lh_fc_week26", 6.1 / 4.0),
+        ob("helo_2017_clomiphene", "enclomiphene_ng_ml_week26", 2.2, "abs", "PK (drug library)", fitted=False),
+        ob("helo_2017_clomiphene", "zuclomiphene_ng_ml_week26", 44.0, "abs", "PK (drug library)", fitted=False))),
     Experiment("tamoxifen", Man(nuisance=("gnrh_drive_scale", "aromatase_genotype_factor")),
                "tamoxifen 10 mg daily", 182, _tamoxifen, (
-        O("tamoxifen_10mg_oligospermia", "baseline_lh_iu_l", 1.7, "baseline", weight=BASE_W),
-        O("tamoxifen_10mg_oligospermia", "baseline_estradiol_pg_ml", 185 / PMOL_PER_PG_E2, "baseline", weight=BASE_W),
-        O("tamoxifen_10mg_oligospermia", "baseline_fsh_iu_l", 4.9, "abs"),
-        O("tamoxifen_10mg_oligospermia", "fsh_fc_week17", 7.7 / 4.9),
-        O("tamoxifen_10mg_oligospermia", "lh_fc_week26", 4.1 / 1.7),
-        O("tamoxifen_10mg_oligospermia", "estradiol_fc_week26", 631 / 185),
-        O("tamoxifen_10mg_oligospermia", "sperm_concentration_fc_week26", 1.0, note="sperm unchanged"))),
+        ob("tamoxifen_10mg_oligospermia", "baseline_lh_iu_l", 1.7, "baseline", weight=BASE_W),
+        ob("tamoxifen_10mg_oligospermia", "baseline_estradiol_pg_ml", 185 / PMOL_PER_PG_E2, "baseline", weight=BASE_W),
+        ob("tamoxifen_10mg_oligospermia", "baseline_fsh_iu_l", 4.9, "abs"),
+        ob("tamoxifen_10mg_oligospermia", "fsh_fc_week17", 7.7 / 4.9),
+        ob("tamoxifen_10mg_oligospermia", "lh_fc_week26", 4.1 / 1.7),
+        ob("tamoxifen_10mg_oligospermia", "estradiol_fc_week26", 631 / 185),
+        ob("tamoxifen_10mg_oligospermia", "sperm_concentration_fc_week26", 1.0, note="sperm unchanged"))),
     Experiment("nankin", Man(40, 27, fixed={"leydig_capacity": 0.4}), "testosterone cypionate 200 mg once", 16,
                _nankin, (
-        O("nankin_1987_cypionate_pk", "testosterone_peak_fc_days1_7", 3.0, note="hypogonadal man: Leydig 0.4 (assumption)"),
-        O("nankin_1987_cypionate_pk", "estradiol_peak_fc_days2_7", 3.0))),
+        ob("nankin_1987_cypionate_pk", "testosterone_peak_fc_days1_7", 3.0, note="hypogonadal man: Leydig 0.4 (assumption)"),
+        ob("nankin_1987_cypionate_pk", "estradiol_peak_fc_days2_7", 3.0))),
     Experiment("handelsman", Man(30, 23), "testosterone enanthate 200 mg weekly for 52 weeks then none for 40 weeks",
                644, _handelsman, tuple(
-        O("handelsman_2005_te_sperm_kinetics", n, v, "time") for n, v in (
+        ob("handelsman_2005_te_sperm_kinetics", n, v, "time") for n, v in (
             ("suppression_half_weeks", 5.5), ("suppression_to_10_weeks", 6.8), ("suppression_to_5_weeks", 8.7),
             ("suppression_to_3_weeks", 10.0), ("suppression_to_1_weeks", 13.0), ("recovery_to_3_weeks", 9.0),
             ("recovery_to_5_weeks", 9.9), ("recovery_to_10_weeks", 11.5), ("recovery_to_20_weeks", 13.6))
-    ) + (O("handelsman_2005_te_sperm_kinetics", "recovery_plateau_fc", 0.85, note="plateau ~85% of own baseline"),)),
+    ) + (ob("handelsman_2005_te_sperm_kinetics", "recovery_plateau_fc", 0.85, note="plateau ~85% of own baseline"),)),
     Experiment("coviello_te", Man(30, 23), "testosterone enanthate 200 mg weekly", 21, _coviello, (
-        O("coviello_2005_hcg_itt", "intratesticular_t_fc_week3", 0.06, note="TE 200 mg/wk alone"),)),
+        ob("coviello_2005_hcg_itt", "intratesticular_t_fc_week3", 0.06, note="TE 200 mg/wk alone"),)),
     Experiment("coviello_hcg125", Man(30, 23), "testosterone enanthate 200 mg weekly + hcg 125 IU every other day", 21,
-               _coviello, (O("coviello_2005_hcg_itt", "intratesticular_t_fc_week3", 1.0, note="+ hCG 125 IU eod"),)),
+               _coviello, (ob("coviello_2005_hcg_itt", "intratesticular_t_fc_week3", 1.0, note="+ hCG 125 IU eod"),)),
     Experiment("coviello_hcg500", Man(30, 23), "testosterone enanthate 200 mg weekly + hcg 500 IU every other day", 21,
-               _coviello, (O("coviello_2005_hcg_itt", "intratesticular_t_fc_week3", 1.0, note="+ hCG 500 IU eod"),)),
+               _coviello, (ob("coviello_2005_hcg_itt", "intratesticular_t_fc_week3", 1.0, note="+ hCG 500 IU eod"),)),
     Experiment("pitteloud", Man(30, 23, fixed=KETOCONAZOLE), "testosterone enanthate 125 mg once", 3, _pitteloud, (
-        O("pitteloud_2008_feedback_sites", "frequency_fc_t_addback", 6.7 / 13.3),
-        O("pitteloud_2008_feedback_sites", "amplitude_fc_t_addback", 12.1 / 6.9),
-        O("pitteloud_2008_feedback_sites", "frequency_fc_e2_addback", 8.6 / 11.4),
-        O("pitteloud_2008_feedback_sites", "amplitude_fc_e2_addback", 1.0, note="no amplitude change"),
-        O("pitteloud_2008_feedback_sites", "lh_fc_e2_fixed_gnrh", 12.0 / 14.7, note="IHH on fixed GnRH"))),
+        ob("pitteloud_2008_feedback_sites", "frequency_fc_t_addback", 6.7 / 13.3),
+        ob("pitteloud_2008_feedback_sites", "amplitude_fc_t_addback", 12.1 / 6.9),
+        ob("pitteloud_2008_feedback_sites", "frequency_fc_e2_addback", 8.6 / 11.4),
+        ob("pitteloud_2008_feedback_sites", "amplitude_fc_e2_addback", 1.0, note="no amplitude change"),
+        ob("pitteloud_2008_feedback_sites", "lh_fc_e2_fixed_gnrh", 12.0 / 14.7, note="IHH on fixed GnRH"))),
     Experiment("schneider", Man(35, 45), None, 1, _schneider, (
-        O("schneider_1979_obesity", "estradiol_fc_obese_vs_lean", 2.0, note="BMI 45 vs 23 (assumed BMIs)"),
-        O("schneider_1979_obesity", "testosterone_fc_obese_vs_lean", 348 / 519),
-        O("schneider_1979_obesity", "free_testosterone_fc_obese_vs_lean", 1.0, note="free T normal"))),
+        ob("schneider_1979_obesity", "estradiol_fc_obese_vs_lean", 2.0, note="BMI 45 vs 23 (assumed BMIs)"),
+        ob("schneider_1979_obesity", "testosterone_fc_obese_vs_lean", 348 / 519),
+        ob("schneider_1979_obesity", "free_testosterone_fc_obese_vs_lean", 1.0, note="free T normal"))),
 )
 
 # Extra runs some experiments need: name -> (man changes, regimen, days).
@@ -401,3 +401,12 @@ def evaluate_all(method: str = "adaptive", population: ParameterSet | None = Non
 def experiment(key: str) -> Experiment:
     """The experiment called ``key``."""
     return next(e for e in EXPERIMENTS if e.key == key)
+
+
+def observe(key: str, method: str = "adaptive") -> dict[str, float]:
+    """Observables of one experiment for the shipped parameters and its fitted cohort baseline."""
+    exp = experiment(key)
+    cohort = load_cohorts().get(key, {})
+    nuisance = {k: np.array([v]) for k, v in cohort.items() if k in exp.man.nuisance}
+    values = run_experiment(exp, MODEL.default_parameters(), nuisance or None, method=method)
+    return {k: float(v[0]) for k, v in values.items()}

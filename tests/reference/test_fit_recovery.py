@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from hpgtwin.fit import calibrate
+from hpgtwin.fit import calibrate, project
 from hpgtwin.fit.calibrate import with_rows
 from hpgtwin.fit.history import error_models
 from hpgtwin.fit.prior import build_prior
@@ -78,6 +78,29 @@ def test_noise_free_labs_are_fitted_and_informed_parameters_recovered() -> None:
             # recovered within 25 % (tolerance: prior shrinkage of a 1-SD deviation with posterior SD < prior/2)
             assert abs(np.log(f.map_value / truth)) <= np.log(1.25), (
                 f"{f.name}: map {f.map_value:.4g} vs {truth:.4g}"
+            )
+
+
+def test_projection_bands_of_a_new_regimen_contain_the_true_trajectory() -> None:
+    """Calibrated on anastrozole 1 mg daily, projected on 0.5 mg twice weekly (Leder 2004's other arm, lower dose).
+
+    Tolerance: the true T, E2 and LH at weeks 4 and 12 lie inside the 95 % posterior band.
+    """
+    base, prior = _prior()
+    signs = np.where(np.arange(len(prior.names)) % 2 == 0, -1.0, 1.0)
+    log_truth = prior.mean_log + signs * prior.sd_log
+    twin = calibrate(_synthetic_file(log_truth, None), n_samples=200, seed=2)
+    other = "anastrozole 0.5 mg twice weekly"
+    projection = project(twin, other, days=FOLLOW_UP_DAY)
+    truth = simulate(
+        other, parameters=with_rows(base, prior.names, log_truth[None, :]), days=FOLLOW_UP_DAY, method="fast"
+    )
+    for output in ("testosterone_ng_dl", "estradiol_pg_ml", "lh_iu_l"):
+        lo, hi = projection.band(output, 0.95)
+        for day in (28, FOLLOW_UP_DAY):
+            value = float(np.asarray(truth.outputs[output])[0, day])
+            assert lo[day] <= value <= hi[day], (
+                f"{output} day {day}: {value:.4g} outside [{lo[day]:.4g}, {hi[day]:.4g}]"
             )
 
 

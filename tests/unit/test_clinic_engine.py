@@ -106,3 +106,23 @@ def test_format_value() -> None:
     assert format_value(412.4) == "412"
     assert format_value(8.4375) == "8.44"
     assert format_value(frozenset({"b", "a"})) == "a, b"
+
+
+def test_evidence_names_unmeasured_values_without_a_dangling_unit() -> None:
+    rep = assess(case(t=250, e2=20, lh=2.0, fsh=3.0)).to_dict()  # no prolactin, no TSH, BMI given
+    pheno = next(p for p in rep["phenotype"] if p["code"] == "secondary_hypogonadism")
+    assert pheno["evidence"] == "total T 250 ng/dL < 300 ng/dL with LH 2 IU/L not raised (<= 9.4 IU/L)"
+    book = load_rulebook()
+    rule = next(r for r in book.rules if r.id == "PHEN-AROMATIZATION")
+    from hpgtwin.clinic.engine import Environment, render
+
+    assert render(rule.evidence, Environment(book, {"estradiol_pg_ml": None, "t_e2_ratio": 12.5})).startswith(
+        "E2 not measured (criterion > 60)")
+
+
+def test_normal_testosterone_without_lh_is_eugonadal_but_low_testosterone_without_lh_is_not_classified() -> None:
+    """AUA 2018 statement 6 asks for LH only with low T; without it primary and secondary cannot be told apart."""
+    normal = {p["code"] for p in assess(case(t=520, e2=25)).to_dict()["phenotype"]}
+    low = {p["code"] for p in assess(case(t=250, e2=20)).to_dict()["phenotype"]}
+    assert "eugonadal" in normal
+    assert not {"primary_hypogonadism", "secondary_hypogonadism", "eugonadal"} & low

@@ -147,3 +147,24 @@ def test_plan_projects_candidates_and_serialises() -> None:
 def test_plan_rejects_bad_regimen_text() -> None:
     with pytest.raises(InputError):
         plan(SHAH_MAN, ["anastrozole lots"], n_samples=20)
+
+
+def test_projection_from_the_current_state_starts_where_his_history_ends() -> None:
+    on_ai = PatientFile(
+        Patient("on-ai", age_years=34, bmi_kg_m2=28.7, medications=("anastrozole 1 mg daily",)),
+        SHAH_MAN.labs + (LabResult("estradiol", 16.0, "pg/mL", date(2026, 4, 5)),),
+    )
+    twin = calibrate(on_ai, n_samples=40, seed=0)
+    from_baseline = project(twin, None, days=7)
+    from_current = project(twin, None, days=7, start="current")
+    # on anastrozole his E2 is suppressed (Shah 2021: 32 -> 15.9 pg/mL), so stopping starts below baseline
+    assert from_current.median("estradiol_pg_ml")[0] < from_baseline.median("estradiol_pg_ml")[0]
+    with pytest.raises(InputError, match="start"):
+        project(twin, None, days=7, start="yesterday")
+
+
+def test_plan_rejects_unknown_goal_and_start() -> None:
+    with pytest.raises(InputError, match="goal"):
+        plan(SHAH_MAN, ["anastrozole 1 mg daily"], goal="happiness")
+    with pytest.raises(InputError, match="start"):
+        plan(SHAH_MAN, ["anastrozole 1 mg daily"], start="later")

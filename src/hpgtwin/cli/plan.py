@@ -130,6 +130,11 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         samples: int = typer.Option(200, "--samples", min=10, max=5000, help="Posterior draws."),
         seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same plan)."),
         started: str = typer.Option(None, "--started", help="Date (YYYY-MM-DD) the current regimen started."),
+        start_from: str = typer.Option(
+            "baseline",
+            "--start",
+            help="Project from 'baseline' (untreated) or 'current' (his state at his last lab).",
+        ),
         goal: str = typer.Option("testosterone", "--goal", help="Dose-finder goal: testosterone or sperm."),
         output_format: Format = typer.Option(Format.text, "--format", "-f", help="json, text or html."),
     ) -> None:
@@ -153,6 +158,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
                 seed=seed,
                 regimen_start=start,
                 goal=goal,
+                start=start_from,
             )
         except HpgtwinError as exc:
             fail(str(exc))

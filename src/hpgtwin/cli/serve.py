@@ -15,7 +15,7 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 
     @app.command()
     def serve(
-        host: str = typer.Option("127.0.0.1", help="Bind address. Anything but loopback needs HPGTWIN_TOKEN."),
+        host: str = typer.Option("127.0.0.1", help="Bind address; any other than 127.0.0.1/::1 needs HPGTWIN_TOKEN."),
         port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
         seed_examples: bool = typer.Option(False, "--seed-examples",
                                            help="Load examples/patients/*.json into the store (once)."),
@@ -30,10 +30,10 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         from hpgtwin.store.seed import seed_examples as seed
         from hpgtwin.web.app import create_app
         from hpgtwin.web.examples import examples_dir
-        from hpgtwin.web.security import is_loopback
+        from hpgtwin.web.security import needs_token
 
         token = os.environ.get("HPGTWIN_TOKEN") or None
-        if not is_loopback(host) and not token:
+        if needs_token(host) and not token:
             fail(f"refusing to bind {host}: set HPGTWIN_TOKEN to serve beyond this machine (or use --host 127.0.0.1)")
         if token is not None and len(token) < 16:
             fail("HPGTWIN_TOKEN must be at least 16 characters")

@@ -7,6 +7,7 @@ Later stages can read earlier conclusions (``phenotypes``, ``fit_<agent>``), so 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -103,11 +104,14 @@ class _TextValues(dict):
         return format_value(self.env.get(key))
 
 
+_UNIT_AFTER_MISSING = re.compile(r"not measured (?:ng/dL|pg/mL|IU/L|mIU/L|ng/mL|kg/m2|million/mL|%)")
+
+
 def render(template: str | None, env: Environment) -> str | None:
     """Fill ``{name}`` placeholders of a rule text with this man's facts and the thresholds."""
     if template is None:
         return None
-    return template.format_map(_TextValues(env))
+    return _UNIT_AFTER_MISSING.sub("not measured", template.format_map(_TextValues(env)))
 
 
 def _fire(rule: Rule, env: Environment) -> Firing | None:

@@ -134,6 +134,7 @@ class PersonalTwin:
     history: History
     log_sample: np.ndarray  # (n_samples, n_fitted) ln(parameter) draws
     diagnostics: dict[str, Any] = field(default_factory=dict)
+    projection_cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_samples(self) -> int:

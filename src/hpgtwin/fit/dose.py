@@ -157,6 +157,7 @@ def find_lowest_dose(
     doses: list[float] | None = None,
     evaluation_week: float | None = None,
     band_level: float | None = None,
+    start: str = "baseline",
 ) -> DoseRecommendation:
     """Search doses x schedules of one drug for the lowest weekly amount that meets the target safely."""
     from hpgtwin.pk import parse_regimen
@@ -199,9 +200,9 @@ def find_lowest_dose(
     for schedule in schedule_list:
         for dose in dose_list:
             regimen = parse_regimen(f"{key} {dose:g} {unit} {schedule}")
-            projection = project(twin, regimen, days=days)
+            projection = project(twin, regimen, days=days, start=start)
             for output in target_n:
-                projection._check(output)
+                projection.quantiles_of(output)
             medians, e2_min, meets, e2_ok = _evaluate(projection, target_n, eval_day, floor, band)
             candidates.append(
                 Candidate(regimen.text, _weekly_amount(regimen), dose, medians, e2_min, meets, e2_ok)

@@ -11,10 +11,14 @@ from hpgtwin.errors import InputError
 from hpgtwin.fit.calibrate import PersonalTwin, calibrate
 from hpgtwin.fit.dose import DoseRecommendation, dose_search_table, find_lowest_dose
 from hpgtwin.fit.history import plan_defaults
-from hpgtwin.fit.project import CLINICAL_OUTPUTS, Projection, project
+from hpgtwin.fit.project import CLINICAL_OUTPUTS, STARTS, Projection, project
 from hpgtwin.labs.records import PatientFile
 
 SUMMARY_WEEKS = (4, 12, 26)
+START_NOTES = {
+    "baseline": "projections start from the untreated steady state (washout of any current drug assumed)",
+    "current": "projections start from his modelled state on the day of his last lab, on his current regimen",
+}
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,7 @@ class Plan:
     projections: tuple[Projection, ...]
     dose: DoseRecommendation | None
     days: int
+    start: str = "baseline"
 
     def summary(self) -> list[dict[str, Any]]:
         """Per regimen and summary week: median and 80 % band of the main outputs."""
@@ -56,7 +61,7 @@ class Plan:
             "dose_recommendation": self.dose.to_dict() if self.dose else None,
             "conventions": [
                 "bands are posterior (parameter) uncertainty: 80 % = p10-p90, 95 % = p2.5-p97.5",
-                "projections start from the untreated steady state (washout of any current drug assumed)",
+                START_NOTES[self.start],
                 *self.twin.history.conventions,
             ],
             "disclaimer": DISCLAIMER,
@@ -86,6 +91,7 @@ def plan(
     regimen_start: date | None = None,
     find_dose: bool = True,
     goal: str | None = None,
+    start: str = "baseline",
 ) -> Plan:
     """Calibrate to one man, project each candidate regimen with bands, and find the lowest dose of the default drug."""
     from hpgtwin.pk import parse_regimen
@@ -95,13 +101,20 @@ def plan(
     goal = finder["goal"] if goal is None else goal
     if goal not in goals:
         raise InputError(f"unknown dose goal {goal!r}; known: {', '.join(sorted(goals))}")
+    if start not in STARTS:
+        raise InputError(f"start must be one of {STARTS}, got {start!r}")
     regimens = [parse_regimen(c) for c in _candidates(pf, candidates)]
     twin = calibrate(pf, n_samples=n_samples, seed=seed, regimen_start=regimen_start)
-    projections = tuple(project(twin, r, days=days) for r in regimens)
+    projections = tuple(project(twin, r, days=days, start=start) for r in regimens)
     dose = None
     if find_dose:
         target = {k: tuple(v) for k, v in goals[goal]["target"].items()}
         dose = find_lowest_dose(
-            twin, finder["drug"], target=target, evaluation_week=goals[goal]["evaluation_week"]
+            twin,
+            finder["drug"],
+            target=target,
+            evaluation_week=goals[goal]["evaluation_week"],
+            schedules=finder.get("schedules"),
+            start=start,
         )
-    return Plan(twin=twin, projections=projections, dose=dose, days=days)
+    return Plan(twin=twin, projections=projections, dose=dose, days=days, start=start)

@@ -180,9 +180,9 @@ def _add_physiology(b: _Builder) -> None:
     a = b.assign
     # Vermeulen 1999: free T from total T, SHBG and albumin (numerically stable root of the quadratic).
     a("albumin_binding_factor", "1 + k_alb_t_l_per_mol * albumin_mol_l", "1", "1 + K_alb [albumin] (Vermeulen)")
-    a("binding_b", "albumin_binding_factor + k_shbg_t_l_per_nmol * (shbg_nmol_l - t_nmol_l)", "1",
-      "linear coefficient of the Vermeulen quadratic")
-    a("free_t_nmol_l", "2 * t_nmol_l / (binding_b + sqrt(binding_b**2 + 4 * albumin_binding_factor * "
+    a("binding_half_b", "(albumin_binding_factor + k_shbg_t_l_per_nmol * (shbg_nmol_l - t_nmol_l)) / 2", "1",
+      "half the linear coefficient of the Vermeulen quadratic")
+    a("free_t_nmol_l", "t_nmol_l / (binding_half_b + sqrt(binding_half_b**2 + albumin_binding_factor * "
       "k_shbg_t_l_per_nmol * t_nmol_l))", "nmol/L", "free testosterone (Vermeulen 1999)")
     a("albumin_bound_t_nmol_l", "(albumin_binding_factor - 1) * free_t_nmol_l", "nmol/L", "albumin-bound T")
     a("bioavailable_t_nmol_l", "free_t_nmol_l + albumin_bound_t_nmol_l", "nmol/L", "free + albumin-bound T")

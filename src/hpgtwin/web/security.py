@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
@@ -32,14 +31,12 @@ PUBLIC_PATHS = frozenset({"/login", "/healthz"})
 log = logging.getLogger("hpgtwin.web")
 
 
-def is_loopback(host: str) -> bool:
-    """Whether a bind address only accepts connections from this machine (127.0.0.0/8, ::1, localhost)."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+LOCAL_ONLY_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def needs_token(host: str) -> bool:
+    """Whether a bind address needs HPGTWIN_TOKEN: any address but 127.0.0.1, ::1 and localhost (issue #6)."""
+    return host.strip().lower() not in LOCAL_ONLY_HOSTS
 
 
 def session_cookie_value(token: str) -> str:

@@ -15,7 +15,7 @@ from hpgtwin.labs.records import PatientFile
 log = logging.getLogger("hpgtwin.web")
 
 PLAN_DAYS = 180  # assumption: six months, the usual span between a regimen change and a repeat semen analysis
-PLAN_EVERY_DAYS = 3  # projection plots are sampled every 3 days (smooth enough, small pages)
+PLAN_EVERY_DAYS = 1  # daily points: twice-weekly dosing shows its real saw-tooth
 MAX_TRIAL_PATIENTS = 2000  # assumption: keeps one web request under about a minute on two cores
 MAX_SIMULATION_DAYS = 730
 
@@ -111,15 +111,16 @@ def fhir_to_patient_file(bundle: dict[str, Any]) -> PatientFile:
     """``hpgtwin.interop.fhir.bundle_to_patient_file`` (raises FhirError/InputError when the Bundle is invalid)."""
     from hpgtwin.interop.fhir import bundle_to_patient_file
 
-    return bundle_to_patient_file(bundle)
+    result = bundle_to_patient_file(bundle)
+    return result[0] if isinstance(result, tuple) else result
 
 
-def patient_file_to_fhir(pf: PatientFile) -> dict[str, Any]:
-    """The patient as a FHIR R4 Bundle (``hpgtwin.interop.fhir``)."""
+def patient_file_to_fhir(pf: PatientFile, assessment: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The patient (and his assessment, when given) as a FHIR R4 Bundle (``hpgtwin.interop.fhir``)."""
     try:
         from hpgtwin.interop import fhir
 
-        return fhir.patient_file_to_bundle(pf)
+        return fhir.patient_file_to_bundle(pf, assessment)
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001
