@@ -95,4 +95,3 @@ def _roadrunner_loop(
         "fast_vs_roadrunner_throughput": fast_rate / rate,
         "throughput_target": 50.0,
     }
-

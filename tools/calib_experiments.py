@@ -241,7 +241,8 @@ BASE_W = 3.0  # cohort baselines are matched tightly (they define the typical ma
 
 EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment("reference", Man(age_years=30, bmi_kg_m2=23), None, 1, _reference, tuple(
-        ob("reference_man", f"reference_{k}", v, "abs", "reference man (assumption, research/models.md 5.1)")
+        ob("reference_man", f"reference_{k}", v, "abs", "reference man (assumption, research/models.md 5.1)",
+           weight=BASE_W)
         for k, v in REFERENCE_MAN.items())),
     Experiment("shah", Man(34, 28.7, nuisance=NUIS3 + ("germline_capacity",),
                            fixed={"semen_volume_ml": 12.6 / 7.8 / 0.55}),

@@ -6,6 +6,7 @@ baselines (adaptive solver), and writes the tables. Run: .venv/bin/python tools/
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -79,8 +80,10 @@ def parameters_markdown() -> str:
 
 
 def main() -> None:
-    """Write both documents."""
+    """Write both documents (and, with ``--json PATH``, the rows as JSON)."""
     rows = ce.evaluate_all("adaptive")
+    if "--json" in sys.argv:
+        Path(sys.argv[sys.argv.index("--json") + 1]).write_text(json.dumps(rows, indent=1), encoding="utf-8")
     (DOCS / "validation.md").write_text(validation_markdown(rows), encoding="utf-8")
     (DOCS / "parameters.md").write_text(parameters_markdown(), encoding="utf-8")
     bad = [r for r in rows if r["fitted"] and r["kind"] != "baseline" and abs(r["error"]) > 1.0]

@@ -65,7 +65,7 @@ def test_noise_free_labs_are_fitted_and_informed_parameters_recovered() -> None:
     _, prior = _prior()
     signs = np.where(np.arange(len(prior.names)) % 2 == 0, 1.0, -1.0)
     log_truth = prior.mean_log + signs * prior.sd_log
-    twin = calibrate(_synthetic_file(log_truth, None), n_samples=200, seed=0)
+    twin = calibrate(_synthetic_file(log_truth, None), n_samples=100, seed=0)
     assert twin.diagnostics["converged"]
     # noise-free labs: every lab is reproduced within 1 assay SD (|z| <= 1; the prior pulls slightly)
     assert max(abs(r["z"]) for r in twin.diagnostics["fit"]) <= 1.0
@@ -89,7 +89,7 @@ def test_projection_bands_of_a_new_regimen_contain_the_true_trajectory() -> None
     base, prior = _prior()
     signs = np.where(np.arange(len(prior.names)) % 2 == 0, -1.0, 1.0)
     log_truth = prior.mean_log + signs * prior.sd_log
-    twin = calibrate(_synthetic_file(log_truth, None), n_samples=200, seed=2)
+    twin = calibrate(_synthetic_file(log_truth, None), n_samples=100, seed=2)
     other = "anastrozole 0.5 mg twice weekly"
     projection = project(twin, other, days=FOLLOW_UP_DAY)
     truth = simulate(
@@ -116,7 +116,7 @@ def test_posterior_95_bands_cover_the_truth_for_men_drawn_from_the_prior() -> No
         log_truth = prior.mean_log + rng.normal(size=len(prior.names)) * prior.sd_log
         lo, hi = prior.bounds_log
         log_truth = np.clip(log_truth, lo, hi)
-        twin = calibrate(_synthetic_file(log_truth, rng), n_samples=200, seed=1)
+        twin = calibrate(_synthetic_file(log_truth, rng), n_samples=100, seed=1)
         for j, f in enumerate(twin.fitted):
             truth = float(np.exp(log_truth[j]))
             misses += not (f.lower_95 <= truth <= f.upper_95)

@@ -33,6 +33,7 @@ def case_dict(
     semen: dict[str, Any] | None = None,
     t_measurements: int = 2,
     patient_id: str = "case",
+    age: float = 35,
     **labs: float,
 ) -> dict[str, Any]:
     """A patient-file dict: labs by keyword (see LAB_KEYWORDS), semen as a dict of SemenAnalysis fields."""
@@ -44,7 +45,7 @@ def case_dict(
             entries.append({"analyte": name, "value": value, "unit": unit, "date": FIRST_T_DATE})
     patient: dict[str, Any] = {
         "id": patient_id,
-        "age_years": 35,
+        "age_years": age,
         "bmi_kg_m2": bmi,
         "conditions": list(conditions),
         "medications": list(medications),

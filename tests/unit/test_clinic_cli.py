@@ -53,8 +53,12 @@ def test_assess_patient_json_has_plain_language() -> None:
         (["assess", "{bad}"], '{"patient": {"id": "x"}, "labs": [{"analyte": "testosteron", "value": 300, "unit": "ng/dL"}]}'),
         (["assess", "{bad}"], "not json"),
         (["assess", "{good}", "--who-edition", "1999"], None),
+        (["assess", "{good}", "--format", "xml"], None),
+        (["assess", "{good}", "--audience", "nurse"], None),
+        (["rules", "--format", "yaml"], None),
     ],
-    ids=["missing_file", "wrong_dimension", "unknown_analyte", "not_json", "bad_who_edition"],
+    ids=["missing_file", "wrong_dimension", "unknown_analyte", "not_json", "bad_who_edition", "bad_format",
+         "bad_audience", "rules_bad_format"],
 )
 def test_bad_input_exits_2_with_one_line(tmp_path: Path, args: list[str], content: str | None) -> None:
     bad = tmp_path / "bad.json"

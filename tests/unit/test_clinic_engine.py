@@ -126,3 +126,43 @@ def test_normal_testosterone_without_lh_is_eugonadal_but_low_testosterone_withou
     low = {p["code"] for p in assess(case(t=250, e2=20)).to_dict()["phenotype"]}
     assert "eugonadal" in normal
     assert not {"primary_hypogonadism", "secondary_hypogonadism", "eugonadal"} & low
+
+
+@pytest.mark.parametrize(
+    ("medications", "expected"),
+    [
+        (["anastrozole 0.5 mg twice weekly + clomiphene 25 mg daily"], {"anastrozole", "clomiphene"}),
+        (["Clomid 50 mg every other day"], {"clomiphene"}),
+        (["enclomiphene 12.5 mg daily"], {"enclomiphene"}),
+        (["Testosterone cypionate 100 mg weekly", "hCG 2000 IU 3x/week"], {"testosterone", "hcg"}),
+        (["metformin 1000 mg twice daily"], set()),
+    ],
+)
+def test_agents_are_recognised_in_regimen_text(medications: list[str], expected: set[str]) -> None:
+    from hpgtwin.clinic.facts import recognise_agents
+
+    assert recognise_agents(medications, load_rulebook().agents) == expected
+
+
+def test_lh_raised_by_a_serm_is_not_called_testicular_failure() -> None:
+    on_serm = {p["code"] for p in assess(case(t=650, e2=35, lh=12.0, fsh=11.0, medications=("clomiphene 25 mg daily",))).to_dict()["phenotype"]}
+    untreated = {p["code"] for p in assess(case(t=650, e2=35, lh=12.0, fsh=11.0)).to_dict()["phenotype"]}
+    assert "compensated_hypogonadism" not in on_serm
+    assert "compensated_hypogonadism" in untreated
+
+
+def test_low_normal_estradiol_without_an_ai_is_not_oversuppression_but_rules_out_an_ai() -> None:
+    rep = assess(case(t=450, e2=12, lh=4.0, fsh=5.0, semen=OLIGO_SEMEN)).to_dict()
+    assert "estradiol_oversuppressed" not in {p["code"] for p in rep["phenotype"]}
+    assert next(t for t in rep["therapies"] if t["agent"] == "anastrozole")["fit"] == "avoid"
+
+
+def test_semen_codes_are_explained_in_plain_words_for_patients() -> None:
+    from hpgtwin.clinic.plain import semen_code_text
+    from hpgtwin.labs import SEMEN_CODES
+
+    assert all(semen_code_text(load_rulebook(), code) for code in SEMEN_CODES)
+    rep = assess(case(t=500, e2=25, lh=4.0, fsh=5.0, semen=OLIGO_SEMEN), audience="patient").to_dict()
+    oligo = next(p for p in rep["phenotype"] if p["code"] == "oligozoospermia")
+    assert oligo["explanation"].startswith("Your sperm count is below")
+    assert oligo["explanation"] in rep["plain_language"]["summary"]

@@ -93,3 +93,19 @@ def test_broken_tables_fail_loudly(raw: dict, mutate, message: str) -> None:
     mutate(table)
     with pytest.raises(RuleDefinitionError, match=message):
         build_rulebook(table)
+
+
+def test_every_definition_threshold_and_reference_is_used() -> None:
+    """No orphan data: each definition and threshold is read by a condition or a text, each reference is cited."""
+    from hpgtwin.clinic.plain import load_patient_guide
+
+    book = load_rulebook()
+    guide = load_patient_guide(book)
+    conditions = [r.when for r in book.rules] + list(book.definitions.values()) + [row.when for row in guide.rows]
+    conditions += [q.when for q in guide.questions if q.when is not None]
+    names = set().union(*(c.names for c in conditions))
+    texts = " ".join(f"{r.clinician} {r.patient} {r.evidence or ''}" for r in book.rules)
+    assert set(book.definitions) <= names
+    assert {t for t in book.thresholds if t not in names and "{" + t + "}" not in texts} == set()
+    cited = {k for r in book.rules for k in r.sources} | {k for t in book.thresholds.values() for k in t.sources}
+    assert set(book.references) - cited == set()

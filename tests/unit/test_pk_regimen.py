@@ -267,3 +267,12 @@ def test_incomplete_text_raises(text: str) -> None:
 def test_non_text_raises() -> None:
     with pytest.raises(RegimenSyntaxError):
         parse_regimen(None)  # type: ignore[arg-type]
+
+
+def test_bad_horizons_raise_input_errors() -> None:
+    regimen = parse_regimen("anastrozole 1 mg daily")
+    for days in (float("nan"), -1.0, float("inf")):
+        with pytest.raises(InputError):
+            regimen.dose_events(days)
+    with pytest.raises(InputError):
+        parse_regimen("gonadorelin 10 ug every 1 min").dose_events(36_500)

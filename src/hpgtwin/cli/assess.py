@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import typer
 
 from hpgtwin.cli.common import echo_json, fail, footer
+from hpgtwin.clinic import AUDIENCES
 from hpgtwin.clinic import assess as clinical_assessment
 from hpgtwin.errors import InputError
 from hpgtwin.labs import load_patient_file
 
-
-class OutputFormat(StrEnum):
-    """How to print the assessment."""
-
-    json = "json"
-    text = "text"
-
-
-class Audience(StrEnum):
-    """Who the wording is for."""
-
-    clinician = "clinician"
-    patient = "patient"
+FORMATS = ("json", "text")
 
 
 def _value(value: Any, unit: str = "") -> str:
@@ -52,7 +40,7 @@ def render_text(report: dict[str, Any]) -> str:
     lines.append("\nDerived")
     for name, d in report["derived"].items():
         if d["value"] is not None:
-            lines.append(f"  {name:<34} {_value(d['value'], d['unit'])}")
+            lines.append(f"  {name:<34} {_value(d['value'], '' if d['unit'] == '1' else d['unit'])}")
     lines.append("\nPhenotype")
     for ph in report["phenotype"]:
         lines.append(f"  {ph['code']}: {ph['explanation']}")
@@ -92,19 +80,23 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
     @app.command("assess")
     def assess_command(
         file: Path = typer.Argument(..., help="Patient file (JSON contract) or FHIR R4 Bundle."),
-        output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="json or text."),
-        audience: Audience = typer.Option(Audience.clinician, "--audience", help="clinician or patient wording."),
+        output_format: str = typer.Option("text", "--format", help="json or text."),
+        audience: str = typer.Option("clinician", "--audience", help="clinician or patient wording."),
         who_edition: int = typer.Option(2021, "--who-edition", help="WHO semen reference limits: 2021 or 2010."),
     ) -> None:
         """Assess one patient file: labs, derived metrics, phenotype, therapy fit, monitoring and alerts."""
+        if output_format not in FORMATS:
+            fail(f"--format must be json or text, got {output_format!r}")
+        if audience not in AUDIENCES:
+            fail(f"--audience must be {' or '.join(AUDIENCES)}, got {audience!r}")
         if who_edition not in (2010, 2021):
             fail(f"--who-edition must be 2021 or 2010, got {who_edition}")
         try:
             pf = load_patient_file(file)
-            report = clinical_assessment(pf, audience=audience.value, who_edition=who_edition).to_dict()
+            report = clinical_assessment(pf, audience=audience, who_edition=who_edition).to_dict()
         except InputError as exc:
             fail(str(exc))
-        if output_format is OutputFormat.json:
+        if output_format == "json":
             echo_json(report)
         else:
             typer.echo(render_text(report))

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 import typer
 
-from hpgtwin.cli.common import echo_json, footer
+from hpgtwin.cli.common import echo_json, fail, footer
 from hpgtwin.clinic import load_rulebook
 from hpgtwin.clinic.facts import FACTS
 from hpgtwin.clinic.rulebook import RuleBook
-
-
-class OutputFormat(StrEnum):
-    """How to print the table."""
-
-    json = "json"
-    text = "text"
 
 
 def rules_table(book: RuleBook) -> dict[str, Any]:
@@ -69,11 +61,13 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
 
     @app.command("rules")
     def rules_command(
-        output_format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="json or text."),
+        output_format: str = typer.Option("text", "--format", help="json or text."),
     ) -> None:
         """List the clinical rules, their conditions, conclusions, sources and thresholds."""
+        if output_format not in ("json", "text"):
+            fail(f"--format must be json or text, got {output_format!r}")
         book = load_rulebook()
-        if output_format is OutputFormat.json:
+        if output_format == "json":
             echo_json(rules_table(book))
         else:
             typer.echo(render_text(book))

@@ -12,7 +12,7 @@ from typing import Any
 from hpgtwin import DISCLAIMER
 from hpgtwin.clinic.engine import Evaluation, Firing, evaluate
 from hpgtwin.clinic.facts import gather_facts
-from hpgtwin.clinic.plain import plain_language
+from hpgtwin.clinic.plain import plain_language, semen_code_text
 from hpgtwin.clinic.rulebook import RuleBook, load_rulebook
 from hpgtwin.errors import InputError
 from hpgtwin.labs.intake import Intake, intake
@@ -36,6 +36,10 @@ class Assessment:
     def _source(self, keys: tuple[str, ...]) -> str:
         return "; ".join(self.rulebook.short_sources(keys))
 
+    def _semen_explanation(self, code: str, edition: int, when: str | None) -> str:
+        plain = semen_code_text(self.rulebook, code) if self.audience == "patient" else None
+        return plain or f"WHO {edition} semen classification of the analysis dated {when or 'undated'}"
+
     def phenotype(self) -> list[dict[str, Any]]:
         """``[{code, evidence, source, ...}]``: rule phenotypes, then the WHO semen codes of the intake."""
         entries = [
@@ -57,7 +61,7 @@ class Assessment:
                     "code": code,
                     "evidence": _semen_evidence(latest.parameters, latest.edition),
                     "source": latest.source,
-                    "explanation": f"WHO {latest.edition} semen classification of the analysis dated {latest.date or 'undated'}",
+                    "explanation": self._semen_explanation(code, latest.edition, latest.date),
                     "rule": f"WHO{latest.edition}-SEMEN",
                     "strength": "guideline_strong",
                     "references": [latest.source],

@@ -89,7 +89,7 @@ FACTS: dict[str, FactSpec] = {
     "drug_classes": FactSpec("set", "classes of the recognised agents"),
     "on_other_androgen": FactSpec("bool", "an exogenous androgen other than testosterone (e.g. nandrolone) is taken"),
     "intake_alerts": FactSpec("set", "alert codes raised by the intake (e.g. probable_unit_error)"),
-    "withheld_values": FactSpec("set", "analytes whose latest value looks like a unit error or is implausible (treated as unknown)"),
+    "withheld_values": FactSpec("set", "names of analytes whose latest value looks like a unit error or is implausible (treated as unknown)"),
     "phenotypes": FactSpec("set", "phenotype codes concluded so far (available to therapy, monitoring, alert rules)"),
 }
 
@@ -146,7 +146,7 @@ def gather_facts(
         facts["free_testosterone_pg_ml"] = None if "testosterone_free" in withheld else float(measured_free.value)
     elif not withheld & set(DERIVED_INPUTS["free_testosterone_pg_ml"]):
         facts["free_testosterone_pg_ml"] = taken.value("free_testosterone_pg_ml")
-    facts["withheld_values"] = frozenset(withheld)
+    facts["withheld_values"] = frozenset(CATALOGUE[a].name.lower() for a in withheld)
     facts["age_years"] = patient.age_years
     facts["desires_fertility"] = patient.desires_fertility
     facts["testosterone_measurements"] = len(pf.results("testosterone_total"))

@@ -50,6 +50,8 @@ class PatientGuide:
     source: str
     rows: tuple[GlanceRow, ...]
     questions: tuple[Question, ...]
+    semen_codes: dict[str, str]
+    semen_codes_source: str
 
 
 @cache
@@ -76,7 +78,15 @@ def load_patient_guide(rulebook: RuleBook) -> PatientGuide:
             raise RuleDefinitionError(f"patient guide question {q['text']!r}: unknown source in {sources}")
         when = parse_condition(q["when"], known_names=known, where=q["text"]) if q.get("when") else None
         questions.append(Question(str(q["text"]), when, sources))
-    return PatientGuide(source, rows, tuple(questions))
+    semen_source = str(raw["semen_codes_source"])
+    if semen_source not in rulebook.references:
+        raise RuleDefinitionError(f"patient guide: unknown source {semen_source!r}")
+    return PatientGuide(source, rows, tuple(questions), dict(raw["semen_codes"]), semen_source)
+
+
+def semen_code_text(rulebook: RuleBook, code: str) -> str | None:
+    """Plain words for one WHO semen code (None for a code the guide does not know)."""
+    return load_patient_guide(rulebook).semen_codes.get(code)
 
 
 def plain_language(rulebook: RuleBook, evaluation: Evaluation) -> dict[str, Any]:
@@ -85,11 +95,12 @@ def plain_language(rulebook: RuleBook, evaluation: Evaluation) -> dict[str, Any]
     env = Environment(rulebook, evaluation.facts)
     source = rulebook.references[guide.source].short
     summary = [f.patient for f in evaluation.phenotypes]
+    summary += [guide.semen_codes[c] for c in sorted(evaluation.facts.get("semen_codes", ())) if c in guide.semen_codes]
     for therapy in evaluation.therapies:
         if therapy.fit in ("indicated", "avoid") and therapy.firings:
             name = rulebook.agents[therapy.agent].get("name", therapy.agent)
             summary.append(f"{name}: {FIT_WORDS[therapy.fit]}. {therapy.firings[0].patient}")
-    summary += [f.patient for f in evaluation.alerts if f.rule.severity == "high"]
+    summary += [f.patient for f in evaluation.alerts if f.rule.severity in ("high", "warning")]
     return {
         "summary": summary,
         "at_a_glance": [

@@ -191,12 +191,23 @@ def _add_physiology(b: _Builder) -> None:
     a("free_testosterone_pg_ml", "free_t_nmol_l * t_pg_ml_per_nmol_l", "pg/mL", "serum free testosterone")
     a("bioavailable_testosterone_ng_dl", "bioavailable_t_nmol_l * t_ng_dl_per_nmol_l", "ng/dL",
       "serum bioavailable (non-SHBG-bound) testosterone")
+    a("aromatase_activity", f"aromatase_genotype_factor * (1 - anastrozole_imax * hill_act({ana}, "
+      f"anastrozole_ic50_ng_ml, ai_hill)) * (1 - letrozole_imax * hill_act({let}, letrozole_ic50_ng_ml, ai_hill))",
+      "1", "whole-body aromatase activity (genotype, AI inhibition)")
+    # Hypothalamic E2 signal: serum E2 plus E2 made locally from T by brain aromatase (blocked by AIs).
+    a("brain_e2_pg_ml", "brain_aromatase_e2_pg_ml * free_testosterone_pg_ml / free_t_reference_pg_ml * "
+      "aromatase_activity", "pg/mL", "E2 made in the hypothalamus from free T, as a serum-E2 equivalent")
+    a("e2_feedback_signal_pg_ml", "estradiol_pg_ml + brain_e2_pg_ml", "pg/mL", "E2 seen by the hypothalamic ER")
     # Estrogen receptor at hypothalamus/pituitary: competitive binding, partial agonism -> E2-equivalent.
-    a("er_agonist_load", f"estradiol_pg_ml / er_kd_e2_pg_ml + zuclomiphene_intrinsic_activity * {zuc} / "
+    a("er_agonist_load", f"e2_feedback_signal_pg_ml / er_kd_e2_pg_ml + zuclomiphene_intrinsic_activity * {zuc} / "
       f"er_kd_zuclomiphene_ng_ml + tamoxifen_intrinsic_activity * {tam} / er_kd_tamoxifen_ng_ml", "1",
       "agonist-weighted ER occupancy load")
-    a("er_total_load", f"1 + estradiol_pg_ml / er_kd_e2_pg_ml + {enc} / er_kd_enclomiphene_ng_ml + {zuc} / "
+    a("er_total_load", f"1 + e2_feedback_signal_pg_ml / er_kd_e2_pg_ml + {enc} / er_kd_enclomiphene_ng_ml + {zuc} / "
       f"er_kd_zuclomiphene_ng_ml + {tam} / er_kd_tamoxifen_ng_ml", "1", "1 + sum of ER occupancy loads")
+    a("hepatic_serm_load", f"{zuc} / er_kd_zuclomiphene_ng_ml + {tam} / er_kd_tamoxifen_ng_ml", "1",
+      "estrogenic SERM occupancy in the liver (raises SHBG)")
+    a("shbg_target_nmol_l", "shbg_reference_nmol_l * shbg_production_scale * (1 + shbg_serm_emax * "
+      "hepatic_serm_load / (1 + hepatic_serm_load))", "nmol/L", "SHBG set point (covariates, hepatic SERM effect)")
     a("e2_equivalent_pg_ml", "er_kd_e2_pg_ml * er_agonist_load / (er_total_load - er_agonist_load)", "pg/mL",
       "serum E2 that would give the same ER activation without SERMs")
     # Hypothalamus.
@@ -230,9 +241,6 @@ def _add_physiology(b: _Builder) -> None:
     a("t_clearance_nmol_l_h", "t_clearance_bio_l_h * bioavailable_t_nmol_l / t_volume_l", "nmol/L/h",
       "metabolic clearance of non-SHBG-bound testosterone")
     # Aromatase and E2.
-    a("aromatase_activity", f"aromatase_genotype_factor * (1 - anastrozole_imax * hill_act({ana}, "
-      f"anastrozole_ic50_ng_ml, ai_hill)) * (1 - letrozole_imax * hill_act({let}, letrozole_ic50_ng_ml, ai_hill))",
-      "1", "whole-body aromatase activity (genotype, AI inhibition)")
     a("e2_production_pg_ml_h", "aromatase_activity * (e2_testis_yield_pg_ml_per_nmol_l * "
       "leydig_t_secretion_nmol_l_h + adipose_aromatase_scale * (e2_peripheral_vmax_pg_ml_h * "
       "bioavailable_t_nmol_l / (aromatase_km_nmol_l + bioavailable_t_nmol_l) + e2_adrenal_pg_ml_h)) + "
@@ -263,7 +271,7 @@ def _add_states(b: _Builder) -> None:
       "leydig_t_secretion_nmol_l_h + adrenal_t_nmol_l_h + exogenous_t_input_nmol_l_h - t_clearance_nmol_l_h")
     s("estradiol_pg_ml", "pg/mL", "serum total estradiol", "e2_production_pg_ml_h - e2_clearance_per_h * estradiol_pg_ml")
     s("shbg_nmol_l", "nmol/L", "serum SHBG",
-      "shbg_turnover_per_h * (shbg_reference_nmol_l * shbg_production_scale - shbg_nmol_l)")
+      "shbg_turnover_per_h * (shbg_target_nmol_l - shbg_nmol_l)")
     s("lh_iu_l", "IU/L", "serum LH", "lh_secretion_iu_l_h - lh_clearance_per_h * lh_iu_l")
     s("fsh_endogenous_iu_l", "IU/L", "serum endogenous FSH", "fsh_secretion_iu_l_h - fsh_clearance_per_h * fsh_endogenous_iu_l")
     s("leydig_desensitization", "1", "slow LH/hCG-receptor desensitization of Leydig cells",

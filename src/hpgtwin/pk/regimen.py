@@ -23,6 +23,7 @@ week, as clinics prescribe them: twice weekly = days 0 and 3 (Mon/Thu), 3x/week 
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -34,6 +35,7 @@ from hpgtwin.pk.drugs import DRUGS, drug_names
 
 HOURS_PER_DAY = 24.0
 HOURS_PER_WEEK = 168.0
+MAX_DOSES = 5_000_000  # per phase; e.g. a GnRH pump every 90 min for 100 years is 584,000 (memory guard)
 
 _TOKEN = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)|(?P<word>[^\W\d_][\w\-]*)|(?P<sym>\S)"
@@ -168,6 +170,10 @@ class Schedule:
             return np.array([start_h])
         if self.kind == "interval":
             n = math.ceil((stop_h - start_h) / self.interval_h - 1e-9)
+            if n > MAX_DOSES:
+                raise InputError(
+                    f"{self.text} over {(stop_h - start_h) / 24:g} days is {n} doses (max {MAX_DOSES})"
+                )
             times = start_h + self.interval_h * np.arange(n)
         else:
             n_weeks = math.ceil((stop_h - start_h) / HOURS_PER_WEEK)
@@ -284,6 +290,8 @@ class Regimen:
 
     def dose_events(self, days: float) -> DoseEvents:
         """Every dose in the first ``days`` days (0 <= t < 24*days h), sorted by time (stable in course order)."""
+        if not isinstance(days, numbers.Real) or not math.isfinite(days) or days < 0:
+            raise InputError(f"days must be a finite number >= 0, got {days!r}")
         stop_h = float(days) * HOURS_PER_DAY
         times, drugs, amounts, routes = [], [], [], []
         for course in self.courses:

@@ -47,15 +47,15 @@ def monitoring_calendar(monitoring: Any, start: date) -> list[dict[str, Any]]:
 
 
 def collect_sources(assessment: dict[str, Any] | None) -> list[str]:
-    """Every distinct source cited anywhere in the assessment, in order of first appearance."""
+    """Every distinct full reference (and stand-alone source line) in the assessment, in order of appearance."""
     found: dict[str, None] = {}
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
-                if key in ("source", "sources", "citation") and isinstance(value, str):
+                if key in ("source", "citation") and isinstance(value, str):
                     found.setdefault(value)
-                elif key in ("sources", "citations") and isinstance(value, list):
+                elif key in ("references", "citations") and isinstance(value, list):
                     for v in value:
                         if isinstance(v, str):
                             found.setdefault(v)

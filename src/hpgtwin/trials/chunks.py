@@ -16,14 +16,15 @@ from hpgtwin.trials.matching import Acceptor
 from hpgtwin.trials.observables import sample_outputs
 from hpgtwin.trials.population import Candidates, VirtualPopulation
 from hpgtwin.trials.spec import CohortSpec, Population
+from hpgtwin.trials.variability import Proposal
 
 SEED_PILOT = 0
 """spawn_key slot of the pilot pool; chunks use 1, 2, ... ."""
 
 
-def rng_for(seed: int, group: int, slot: int) -> np.random.Generator:
+def rng_for(seed: int, group: int, slot: int, *sub: int) -> np.random.Generator:
     """The random stream of one (population group, slot): independent of execution order and placement."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(group, slot))))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(group, slot, *sub))))
 
 
 def _model():
@@ -95,6 +96,7 @@ class ChunkTask:
     first_id: int
     acceptor: Acceptor | None
     outputs: tuple[str, ...]
+    proposal: Proposal | None = None
 
 
 @dataclass(frozen=True)
@@ -128,14 +130,14 @@ def draw_matched(
     n_kept, n_tried = 0, 0
     limit = task.size * (matching.max_candidates_per_man if quantities else 2)
     yield_ = acc.expected_yield if (acc is not None and acc.method == "acceptance" and quantities) else 1.0
-    batch = int(np.clip(np.ceil(1.2 * task.size / max(yield_, 1e-6)), task.size, 20 * task.size))
+    batch = int(np.clip(np.ceil(1.2 * task.size / max(np.nan_to_num(yield_), 1e-6)), task.size, 20 * task.size))
     while n_kept < task.size:
         if n_tried >= limit:
             raise CohortSpecError(
                 f"matching kept {n_kept} of {n_tried} candidates: the reported baseline is out of the model's "
                 "reach (try matching.method: weighting, or check the baseline units)"
             )
-        cand = vp.sample(batch, rng, inflation=inflation)
+        cand = vp.sample(batch, rng, inflation=inflation, proposal=task.proposal)
         y0, ok, obs = baseline_observables(cand, quantities)
         if acc is not None and quantities:
             if acc.method == "weighting":

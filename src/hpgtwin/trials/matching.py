@@ -2,12 +2,12 @@
 
 After Allen RJ, Rieger TR, Musante CJ. "Efficient generation and selection of virtual populations in quantitative
 systems pharmacology models." CPT Pharmacometrics Syst Pharmacol 2016;5:140-146: plausible men are drawn from a
-widened ("inflated") parameter distribution; each is accepted with probability proportional to the ratio of the
-target density of his baseline observables to their density under the prior population, scaled so that the
-largest ratios (above the ``clip_quantile``) are accepted with certainty. Both densities are multivariate normal
-in log space (the target has the reported means and SDs, via log-normal moment matching, and the prior's
-correlations). An optional inflation of the random effects widens the pool; it is undone by the prior/pool density
-ratio of the random effects, so quantities that are not matched keep their prior spread.
+(optionally widened) parameter distribution and each is accepted with a probability proportional to a weight,
+scaled so that the largest weights (above a quantile K) are accepted with certainty; the scaling is chosen by
+goodness of fit. The weight here is the minimum-information tilt of the prior population that reproduces the
+reported statistics exactly on a pilot pool (exponential tilting / entropy balancing, Hainmueller J. Political
+Analysis 2012;20:25-46): w_i = prior/pool_i x exp(lambda . f_i), with one moment feature per reported statistic
+(mean, SD; or median and IQR on the log scale). Quantities that are not reported keep their prior spread.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import optimize
 
 from hpgtwin.trials.spec import Statistic
 from hpgtwin.trials.statistics import effective_sample_size
@@ -25,6 +26,12 @@ IQR_PER_SD = 1.3489795
 
 FLOOR = 1e-9
 """Observables are floored before taking logs (a man with no sperm stays finite in log space)."""
+
+CLIP_QUANTILES = (0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 1.0)
+"""Candidate scalings K (quantiles of the pilot's log weights), tried from the highest yield down (Allen 2016)."""
+
+MIN_PILOT_ESS = 50.0
+"""A scaling is trusted only if at least this many pilot men carry its weight (Kish effective size)."""
 
 
 def log_observables(values: np.ndarray) -> np.ndarray:
@@ -46,45 +53,73 @@ def target_log_moments(stat: Statistic, pool_log_sd: float) -> tuple[float, floa
     return float(np.log(stat.mean) - s**2 / 2), float(s)
 
 
-def _weighted_gaussian(x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    w = w / w.sum()
-    mean = w @ x
-    d = x - mean
-    cov = (d * w[:, None]).T @ d / (1 - np.sum(w**2))
-    return mean, np.atleast_2d(cov)
+def moment_features(observables: np.ndarray, targets: list[Statistic]) -> np.ndarray:
+    """Features whose weighted mean is zero exactly when the reported statistics are met (n_men x n_features).
+
+    mean: X/m - 1; mean and SD: also (X/m - 1)^2 - (sd/m)^2; median: ln X - ln median (the log-mean of a
+    log-normal); median and IQR: also (ln X - ln median)^2 - s^2 with s = ln(Q3/Q1) / 1.349.
+    """
+    x = np.maximum(np.asarray(observables, dtype=float), FLOOR)
+    cols = []
+    for i, t in enumerate(targets):
+        if t.mean is not None:
+            r = x[:, i] / t.mean - 1
+            cols.append(r)
+            if t.sd is not None:
+                cols.append(r**2 - (t.sd / t.mean) ** 2)
+        else:
+            d = np.log(x[:, i]) - np.log(t.median)
+            cols.append(d)
+            if t.iqr is not None:
+                cols.append(d**2 - ((np.log(t.iqr[1]) - np.log(t.iqr[0])) / IQR_PER_SD) ** 2)
+    return np.column_stack(cols) if cols else np.zeros((x.shape[0], 0))
 
 
-def _log_normal_pdf(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    chol = np.linalg.cholesky(cov)
-    z = np.linalg.solve(chol, (x - mean).T)
-    return -0.5 * np.sum(z**2, axis=0) - np.sum(np.log(np.diag(chol)))
+TILT_RIDGE = 1e-4
+"""Ridge on lambda: keeps the tilt finite when the reported statistics lie outside what the model can produce."""
+
+TILT_BOUND = 40.0
+"""Bound on each component of lambda (features are O(1), so |lambda| = 40 is already a near-degenerate tilt)."""
+
+
+def tilt(features: np.ndarray, log_prior: np.ndarray) -> np.ndarray:
+    """lambda of the exponential tilt exp(lambda . f) of the prior weights that zeroes the weighted feature means."""
+    k = features.shape[1]
+    f = np.clip(features, -1e6, 1e6)
+
+    def dual(lam: np.ndarray) -> tuple[float, np.ndarray]:
+        z = log_prior + f @ lam
+        zmax = z.max()
+        w = np.exp(z - zmax)
+        total = w.sum()
+        value = float(np.log(total) + zmax + 0.5 * TILT_RIDGE * lam @ lam)
+        return value, (w @ f) / total + TILT_RIDGE * lam
+
+    res = optimize.minimize(dual, np.zeros(k), jac=True, method="L-BFGS-B",
+                            bounds=[(-TILT_BOUND, TILT_BOUND)] * k, options={"maxiter": 1000, "gtol": 1e-10})
+    return np.nan_to_num(np.asarray(res.x, dtype=float))
 
 
 @dataclass(frozen=True)
 class Acceptor:
-    """The fitted matching rule: log-space Gaussians of the prior cohort and of the target, and log K."""
+    """The fitted matching rule: the reported statistics, the tilt lambda and the acceptance scale log K."""
 
     quantities: tuple[str, ...]
     method: str
-    pool_mean: np.ndarray
-    pool_cov: np.ndarray
-    target_mean: np.ndarray
-    target_cov: np.ndarray
+    targets: tuple[Statistic, ...]
+    lam: np.ndarray
     log_k: float
     expected_yield: float
+    clip_quantile: float = 1.0
 
     def log_weight(self, observables: np.ndarray, log_prior_ratio: np.ndarray) -> np.ndarray:
-        """Log importance weight of each candidate: target/pool density of his observables times prior/pool."""
+        """Log weight of each candidate: prior/pool ratio plus the tilt of his baseline observables."""
+        lpr = np.asarray(log_prior_ratio, dtype=float)
         if not self.quantities:
-            return np.asarray(log_prior_ratio, dtype=float)
-        x = log_observables(observables)
-        bad = ~np.all(np.isfinite(x), axis=1)
-        x = np.where(np.isfinite(x), x, 0.0)
-        lw = (
-            np.asarray(log_prior_ratio, dtype=float)
-            + _log_normal_pdf(x, self.target_mean, self.target_cov)
-            - _log_normal_pdf(x, self.pool_mean, self.pool_cov)
-        )
+            return lpr
+        obs = np.asarray(observables, dtype=float)
+        bad = ~np.all(np.isfinite(obs), axis=1)
+        lw = lpr + moment_features(np.where(np.isfinite(obs), obs, 1.0), list(self.targets)) @ self.lam
         return np.where(bad, -np.inf, lw)
 
     def acceptance_probability(self, observables: np.ndarray, log_prior_ratio: np.ndarray) -> np.ndarray:
@@ -92,8 +127,24 @@ class Acceptor:
         return np.exp(np.minimum(self.log_weight(observables, log_prior_ratio) - self.log_k, 0.0))
 
     def weight(self, observables: np.ndarray, log_prior_ratio: np.ndarray) -> np.ndarray:
-        """Truncated importance weight min(w, K) / K of each candidate (matching by weighting)."""
+        """Truncated weight min(w, K) / K of each candidate (matching by weighting)."""
         return self.acceptance_probability(observables, log_prior_ratio)
+
+
+def _worst_error(p: np.ndarray, observables: np.ndarray, targets: list[Statistic]) -> float:
+    """Largest |ln(matched / reported)| of the means (or medians) under acceptance probabilities p."""
+    worst = 0.0
+    for i, t in enumerate(targets):
+        x = observables[:, i]
+        if t.mean is not None:
+            got = float(np.average(x, weights=p))
+            worst = max(worst, abs(np.log(max(got, FLOOR) / t.mean)))
+        else:
+            order = np.argsort(x)
+            cum = np.cumsum(p[order])
+            got = float(x[order][np.searchsorted(cum, 0.5 * cum[-1])])
+            worst = max(worst, abs(np.log(max(got, FLOOR) / t.median)))
+    return worst
 
 
 def fit_acceptor(
@@ -103,27 +154,37 @@ def fit_acceptor(
     log_prior_ratio: np.ndarray,
     *,
     method: str,
-    clip_quantile: float,
+    clip_quantile: float | None = None,
+    tolerance: float = 0.05,
+    min_yield: float = 0.0,
 ) -> Acceptor:
-    """Fit the matching rule on a pilot pool (observables: n_pilot x len(quantities), in canonical units)."""
+    """Fit the matching rule on a pilot pool (observables: n_pilot x len(quantities), in canonical units).
+
+    The tilt is solved on the pilot; K is then the ``clip_quantile`` of the pilot's weights, or (when None) the
+    highest-yield quantile of CLIP_QUANTILES whose matched means (medians) are within ``tolerance`` (log scale)
+    with at least MIN_PILOT_ESS effective pilot men, failing that the trusted K with the smallest error.
+    Scalings whose expected yield is below ``min_yield`` are not considered.
+    """
     lpr = np.asarray(log_prior_ratio, dtype=float)
+    stats = [targets[q] for q in quantities]
     if not quantities:
-        return Acceptor((), method, np.zeros(0), np.zeros((0, 0)), np.zeros(0), np.zeros((0, 0)), 0.0, 1.0)
-    x = log_observables(observables)
-    ok = np.all(np.isfinite(x), axis=1)
-    x, lpr_ok = x[ok], lpr[ok]
-    prior_w = np.exp(lpr_ok - lpr_ok.max())
-    mean_p, cov_p = _weighted_gaussian(x, prior_w)
-    sd_p = np.sqrt(np.diag(cov_p))
-    moments = [target_log_moments(targets[q], float(sd_p[i])) for i, q in enumerate(quantities)]
-    mean_t = np.array([m for m, _ in moments])
-    sd_t = np.array([s for _, s in moments])
-    corr = cov_p / np.outer(sd_p, sd_p)
-    cov_t = corr * np.outer(sd_t, sd_t) + np.eye(len(quantities)) * 1e-12
-    lw = lpr_ok + _log_normal_pdf(x, mean_t, cov_t) - _log_normal_pdf(x, mean_p, cov_p)
-    log_k = float(np.quantile(lw, clip_quantile))
-    expected = float(np.mean(np.exp(np.minimum(lw - log_k, 0.0))) * ok.mean())
-    return Acceptor(quantities, method, mean_p, cov_p, mean_t, cov_t, log_k, expected)
+        return Acceptor((), method, (), np.zeros(0), 0.0, 1.0)
+    obs = np.asarray(observables, dtype=float)
+    ok = np.all(np.isfinite(obs), axis=1)
+    obs, lpr_ok = obs[ok], lpr[ok]
+    lam = tilt(moment_features(obs, stats), lpr_ok)
+    lw = lpr_ok + moment_features(obs, stats) @ lam
+    quantiles = CLIP_QUANTILES if clip_quantile is None else (clip_quantile,)
+    fits = []
+    for q in quantiles:
+        log_k = float(np.quantile(lw, q))
+        p = np.exp(np.minimum(lw - log_k, 0.0))
+        fits.append((q, log_k, _worst_error(p, obs, stats), effective_sample_size(p), float(p.mean() * ok.mean())))
+    feasible = [f for f in fits if f[4] >= min_yield] or [max(fits, key=lambda f: f[4])]
+    trusted = [f for f in feasible if f[3] >= MIN_PILOT_ESS] or [max(feasible, key=lambda f: f[3])]
+    good = [f for f in trusted if f[2] <= tolerance]
+    q, log_k, _, _, expected = good[0] if good else min(trusted, key=lambda f: f[2])
+    return Acceptor(tuple(quantities), method, tuple(stats), lam, log_k, expected, float(q))
 
 
 def match_report(

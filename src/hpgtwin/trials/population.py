@@ -18,7 +18,7 @@ from hpgtwin.errors import CohortSpecError
 from hpgtwin.model.declaration import ParameterSet
 from hpgtwin.trials.matching import IQR_PER_SD
 from hpgtwin.trials.spec import Covariate, Population
-from hpgtwin.trials.variability import Variability, load_variability
+from hpgtwin.trials.variability import Proposal, Variability, load_variability
 
 TypicalParameters = Callable[[np.ndarray, np.ndarray, tuple[str, ...]], ParameterSet]
 
@@ -98,12 +98,12 @@ class Candidates:
     bmi_kg_m2: np.ndarray
     parameters: ParameterSet
     log_prior_ratio: np.ndarray
+    eta: np.ndarray
 
     def take(self, rows: np.ndarray) -> Candidates:
         """The men at the given rows."""
-        return Candidates(
-            self.age_years[rows], self.bmi_kg_m2[rows], self.parameters.patients(rows), self.log_prior_ratio[rows]
-        )
+        return Candidates(self.age_years[rows], self.bmi_kg_m2[rows], self.parameters.patients(rows),
+                          self.log_prior_ratio[rows], self.eta[rows])
 
     @staticmethod
     def concat(parts: list[Candidates]) -> Candidates:
@@ -113,6 +113,7 @@ class Candidates:
             np.concatenate([p.bmi_kg_m2 for p in parts]),
             ParameterSet.concat(p.parameters for p in parts),
             np.concatenate([p.log_prior_ratio for p in parts]),
+            np.concatenate([p.eta for p in parts]),
         )
 
 
@@ -124,15 +125,24 @@ class VirtualPopulation:
     variability: Variability = field(default_factory=load_variability)
     typical: TypicalParameters = model_typical_parameters
 
-    def sample(self, n: int, rng: np.random.Generator, *, inflation: float = 1.0) -> Candidates:
-        """Draw n men (random effects widened by ``inflation`` for a plausible pool, Allen 2016)."""
+    @property
+    def varied(self) -> Variability:
+        """The part of the variability table that this model has."""
+        from hpgtwin.model import MODEL
+
+        return self.variability.restricted_to(MODEL.parameter_names)
+
+    def sample(
+        self, n: int, rng: np.random.Generator, *, inflation: float = 1.0, proposal: Proposal | None = None
+    ) -> Candidates:
+        """Draw n men (random effects widened by ``inflation``, or from a matching proposal; Allen 2016)."""
         if n < 1:
             raise CohortSpecError(f"cannot draw {n} virtual men")
         ages = sample_covariate(self.population.age_years, n, rng)
         bmis = sample_covariate(self.population.bmi_kg_m2, n, rng)
         typical = self.typical(ages, bmis, tuple(self.population.conditions))
         var = self.variability.restricted_to(typical.names)
-        eta, log_ratio = var.sample(n, rng, inflation)
+        eta, log_ratio = var.sample(n, rng, inflation, proposal)
         values = np.array(typical.values, copy=True)
         bounds = declared_bounds()
         for j, name in enumerate(var.names):
@@ -140,7 +150,7 @@ class VirtualPopulation:
             values[:, col] *= np.exp(eta[:, j])
             if name in bounds:
                 values[:, col] = np.clip(values[:, col], *bounds[name])
-        return Candidates(ages, bmis, ParameterSet(typical.names, values), log_ratio)
+        return Candidates(ages, bmis, ParameterSet(typical.names, values), log_ratio, eta)
 
 
 def declared_bounds() -> dict[str, tuple[float, float]]:

@@ -20,6 +20,11 @@ from hpgtwin.trials.observables import DEFAULT_OUTPUTS, DERIVED
 from hpgtwin.trials.population import VirtualPopulation
 from hpgtwin.trials.result import ArmResult, TrialResult
 from hpgtwin.trials.spec import CohortSpec, Population
+from hpgtwin.trials.statistics import effective_sample_size
+from hpgtwin.trials.variability import Proposal, Variability
+
+MIN_YIELD_MARGIN = 3.0
+"""The matching rule must expect to keep at least 3x the minimum yield the candidate budget allows."""
 
 PROGRESS_MIN_CHUNKS = 2
 """A progress bar is shown only when a run has at least this many chunks."""
@@ -48,16 +53,68 @@ def population_groups(spec: CohortSpec) -> list[tuple[Population, tuple[str, ...
     return [(pop, tuple(names)) for pop, names in groups.values()]
 
 
-def fit_matching(spec: CohortSpec, population: Population, group: int) -> Acceptor | None:
-    """Fit the acceptance/weighting rule of one population on a pilot pool (None when nothing is matched)."""
+PROPOSAL_WIDEN = 1.5
+"""The adapted proposal's covariance is the matched pilot's, widened by this factor (in SD) for robustness."""
+
+PROPOSAL_PRIOR_SHARE = 0.1
+"""Share of the prior covariance added to the adapted proposal so it keeps some mass everywhere (defensive)."""
+
+
+ADAPT_ROUNDS = 4
+"""At most this many adaptive pilot rounds (each one pilot pool of baseline steady states)."""
+
+ADAPT_MIN_ESS_SHARE = 0.05
+"""Each adaptive step is tempered so that at least 5% of the pilot (Kish ESS) shapes the next proposal."""
+
+
+def _tempered(log_weight: np.ndarray, min_ess: float) -> tuple[np.ndarray, float]:
+    """Weights w^beta with the largest beta in (0, 1] whose effective sample size is at least min_ess."""
+    lw = log_weight - np.max(log_weight)
+    if effective_sample_size(np.exp(lw)) >= min_ess:
+        return np.exp(lw), 1.0
+    lo, hi = 0.0, 1.0
+    for _ in range(30):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if effective_sample_size(np.exp(mid * lw)) >= min_ess else (lo, mid)
+    return np.exp(lo * lw), lo
+
+
+def adapt_proposal(var: Variability, eta: np.ndarray, w: np.ndarray) -> Proposal:
+    """A Gaussian proposal for the random effects fitted to a weighted pilot (one cross-entropy step)."""
+    w = w / w.sum()
+    mean = w @ eta
+    d = eta - mean
+    cov = PROPOSAL_WIDEN**2 * (d * w[:, None]).T @ d + PROPOSAL_PRIOR_SHARE * var.covariance
+    return Proposal(var.names, mean, cov + 1e-9 * np.eye(len(mean)))
+
+
+def fit_matching(spec: CohortSpec, population: Population, group: int) -> tuple[Acceptor | None, Proposal | None]:
+    """Fit the acceptance/weighting rule of one population on pilot pools (None when nothing is matched).
+
+    A pilot from the (inflated) prior gives the moment tilt; the tilted pilot (tempered so enough men shape it)
+    sets a Gaussian proposal for the random effects, and the next pilot is drawn from it (adaptive importance
+    sampling, a few rounds), so that candidates fall where the reported cohort lies and few are rejected.
+    """
     quantities = tuple(population.baseline)
     if spec.matching.method == "none" or not quantities:
-        return None
+        return None, None
     vp = VirtualPopulation(population)
-    pilot = vp.sample(spec.matching.pilot, rng_for(spec.seed, group, SEED_PILOT), inflation=spec.matching.pool_inflation)
-    _, ok, obs = baseline_observables(pilot, quantities)
-    return fit_acceptor(quantities, population.baseline, obs[ok], pilot.log_prior_ratio[ok],
-                        method=spec.matching.method, clip_quantile=spec.matching.clip_quantile)
+    var = vp.varied
+    m = spec.matching
+    kwargs = {"method": m.method, "clip_quantile": m.clip_quantile, "tolerance": m.tolerance,
+              "min_yield": MIN_YIELD_MARGIN / m.max_candidates_per_man}
+    proposal = None
+    for round_ in range(ADAPT_ROUNDS + 1):
+        rng = rng_for(spec.seed, group, SEED_PILOT, round_)
+        pilot = vp.sample(m.pilot, rng, inflation=m.pool_inflation, proposal=proposal)
+        _, ok, obs = baseline_observables(pilot, quantities)
+        obs, lpr, eta = obs[ok], pilot.log_prior_ratio[ok], pilot.eta[ok]
+        exact = fit_acceptor(quantities, population.baseline, obs, lpr, **{**kwargs, "clip_quantile": 1.0})
+        w, beta = _tempered(exact.log_weight(obs, lpr), max(len(var.names) + 2, ADAPT_MIN_ESS_SHARE * len(obs)))
+        if round_ == ADAPT_ROUNDS or len(var.names) == 0 or (beta == 1.0 and round_ > 0):
+            break
+        proposal = adapt_proposal(var, eta, w)
+    return fit_acceptor(quantities, population.baseline, obs, lpr, **kwargs), proposal
 
 
 def check_outputs(names: tuple[str, ...]) -> None:
@@ -77,9 +134,10 @@ def plan_chunks(spec: CohortSpec, chunk_size: int | None = None) -> list[ChunkTa
     check_outputs(outputs)
     tasks = []
     for g, (pop, arms) in enumerate(population_groups(spec)):
-        acceptor = fit_matching(spec, pop, g)
+        acceptor, proposal = fit_matching(spec, pop, g)
         for c, start in enumerate(range(0, spec.n, size)):
-            tasks.append(ChunkTask(spec, pop, arms, g, c, min(size, spec.n - start), start, acceptor, outputs))
+            tasks.append(ChunkTask(spec, pop, arms, g, c, min(size, spec.n - start), start, acceptor, outputs,
+                                   proposal))
     return tasks
 
 
@@ -92,7 +150,7 @@ def _dask_client(workers: int | None, scheduler: str | None) -> AbstractContextM
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler, timeout="30s")
+        return Client(scheduler, timeout="10s")
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            env={"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
     client = Client(cluster)
@@ -178,6 +236,9 @@ def assemble(spec: CohortSpec, tasks: list[ChunkTask], results: list[ChunkResult
                 method=acceptor.method, candidates=sum(r.candidates for r in mine),
                 accepted=len(first[acceptor.quantities[0]]),
             )
+            report["scaling_quantile"] = acceptor.clip_quantile
+            report["pool_inflation"] = spec.matching.pool_inflation
+            report["adaptive_proposal"] = next(t.proposal for t in tasks if t.group == g) is not None
         else:
             report = {"method": "none", "note": "no reported baseline to match" if spec.matching.method != "none"
                       else "matching switched off in the spec"}

@@ -127,9 +127,10 @@ class Matching(_Strict):
     """How the virtual cohort is made to match the reported baseline (Allen et al. 2016, CPT:PSP 5:140)."""
 
     method: Literal["acceptance", "weighting", "none"] = "acceptance"
-    pool_inflation: float = Field(default=1.0, ge=1.0, le=3.0)
-    clip_quantile: float = Field(default=0.99, gt=0.5, le=1.0)
-    pilot: int = Field(default=1000, ge=100, le=200_000)
+    pool_inflation: float = Field(default=1.3, ge=1.0, le=3.0)
+    clip_quantile: float | None = Field(default=None, gt=0.5, le=1.0)
+    tolerance: float = Field(default=0.05, gt=0, le=1.0)
+    pilot: int = Field(default=2000, ge=100, le=200_000)
     max_candidates_per_man: int = Field(default=200, ge=2)
 
 

@@ -56,16 +56,38 @@ class Variability:
         keep = [i for i, e in enumerate(self.effects) if e.name in set(available)]
         return Variability(tuple(self.effects[i] for i in keep), self.correlation[np.ix_(keep, keep)])
 
-    def sample(self, n: int, rng: np.random.Generator, inflation: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
-        """Draw eta (n x k) from N(0, inflation^2 Omega) and the log density ratio prior/pool of each draw."""
+    def sample(
+        self, n: int, rng: np.random.Generator, inflation: float = 1.0, proposal: Proposal | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Draw eta (n x k) from N(0, inflation^2 Omega), or from a proposal, and log(prior / pool) of each draw."""
         k = len(self.effects)
         if k == 0:
             return np.zeros((n, 0)), np.zeros(n)
-        chol = np.linalg.cholesky(self.covariance)
         z = rng.standard_normal((n, k))
+        if proposal is not None:
+            if proposal.names != self.names:
+                raise CohortSpecError("matching proposal does not match the variability table")
+            eta = proposal.mean + z @ np.linalg.cholesky(proposal.cov).T
+            return eta, _log_normal(eta, np.zeros(k), self.covariance) - _log_normal(eta, proposal.mean, proposal.cov)
+        chol = np.linalg.cholesky(self.covariance)
         eta = inflation * z @ chol.T
         log_ratio = k * np.log(inflation) - 0.5 * np.sum(z**2, axis=1) * (inflation**2 - 1)
         return eta, log_ratio
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A Gaussian for the random effects that concentrates candidates where the matched cohort lies."""
+
+    names: tuple[str, ...]
+    mean: np.ndarray
+    cov: np.ndarray
+
+
+def _log_normal(x: np.ndarray, mean: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    chol = np.linalg.cholesky(cov)
+    z = np.linalg.solve(chol, (x - mean).T)
+    return -0.5 * np.sum(z**2, axis=0) - np.sum(np.log(np.diag(chol)))
 
 
 def parse_variability(data: dict) -> Variability:

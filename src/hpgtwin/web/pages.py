@@ -228,6 +228,7 @@ def plan_job(request: Request, patient_id: str, candidates: list[str] | None, fi
     jobs = request.app.state.jobs
     if not start:
         return key, jobs.get(key)
+    request.app.state.latest_plan[patient_id] = (job_key(document), key)
 
     def run() -> dict[str, Any]:
         return services.plan(services.load_patient_file(document), candidates, find_dose=find_dose)
@@ -302,16 +303,15 @@ def patient_view(request: Request, patient_id: str) -> HTMLResponse:
 
 
 def _report_context(request: Request, patient_id: str, projections: bool) -> dict[str, Any]:
-    """Report context with the newest finished projection of this record, if one was computed."""
+    """Report context with the projection last requested for this record, when it has finished."""
     from hpgtwin.report import build_report_context
 
     plan = None
-    if projections:
-        for dose in (True, False):
-            _, future = plan_job(request, patient_id, None, dose, start=False)
-            if future is not None and future.done() and future.exception() is None:
-                plan = future.result()
-                break
+    latest = request.app.state.latest_plan.get(patient_id)
+    if projections and latest is not None and latest[0] == job_key(_store(request).patient_file_dict(patient_id)):
+        future = request.app.state.jobs.get(latest[1])
+        if future is not None and future.done() and future.exception() is None:
+            plan = future.result()
     return build_report_context(_store(request), patient_id, plan=plan)
 
 
