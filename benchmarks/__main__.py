@@ -58,7 +58,9 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             (
                 "single man vs roadrunner (ms)",
                 _fmt(1e3 * s["ours_integrate_s"]),
-                f"roadrunner {_fmt(1e3 * rr)} ms" if rr else "roadrunner skipped (see JSON)",
+                f"roadrunner {_fmt(1e3 * rr)} ms"
+                if rr
+                else f"roadrunner {s['roadrunner'].split(':')[0]} (see JSON)",
                 _fmt(s.get("speedup_vs_roadrunner")) + "x" if rr else "-",
             )
         )
@@ -77,7 +79,9 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             (
                 "fast batch (patients/s)",
                 _fmt(b["fast_patients_per_s"]),
-                f"roadrunner loop {_fmt(rr_rate)} /s" if rr_rate else "roadrunner skipped (see JSON)",
+                f"roadrunner loop {_fmt(rr_rate)} /s"
+                if rr_rate
+                else f"roadrunner {b['roadrunner'].split(':')[0]} (see JSON)",
                 (_fmt(b["fast_vs_roadrunner_throughput"]) + "x (target 50x)") if rr_rate else "-",
             )
         )

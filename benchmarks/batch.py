@@ -41,7 +41,8 @@ def run(
         atol=TIGHT_ATOL,
     )
     ok = status == 0
-    reference = {k: v[ok] for k, v in sc.outputs(states).items()}
+    reference_all = sc.outputs(states)
+    reference = {k: v[ok] for k, v in reference_all.items()}
     fast_sub = {k: v[:n_reference][ok] for k, v in fast.outputs.items()}
     error = relative_error(fast_sub, reference)
 
@@ -64,7 +65,7 @@ def run(
         "fast_error_within_target": max(error.values()) <= ERROR_TARGET,
         "adaptive_batch_patients_per_s": n_reference / t_adaptive,
     }
-    result.update(_roadrunner_loop(sc, n_roadrunner, reference, result["fast_patients_per_s"]))
+    result.update(_roadrunner_loop(sc, n_roadrunner, reference_all, result["fast_patients_per_s"]))
     return result
 
 
@@ -81,15 +82,25 @@ def _roadrunner_loop(
     )
     index = {name: j for j, name in enumerate(MODEL.parameter_names)}
     n_rr = min(n_rr, sc.n)
-    loop.run(sc.parameters.values[0], sc.y0[0], index, DAYS)  # warm-up
+    runs, failed, message = [], [], ""
     start = time.perf_counter()
-    runs = [loop.run(sc.parameters.values[i], sc.y0[i], index, DAYS) for i in range(n_rr)]
+    for i in range(n_rr):
+        try:
+            runs.append(loop.run(sc.parameters.values[i], sc.y0[i], index, DAYS))
+        except RuntimeError as exc:  # CVODE failure: counted, timed, reported
+            failed.append(i)
+            message = message or str(exc)[:300]
     t_rr = time.perf_counter() - start
+    if not runs:
+        return {"roadrunner": f"failed for all {n_rr} men: libroadrunner on SBML from {where}: {message}"}
+    ok = [i for i in range(n_rr) if i not in failed]
     rr = {k: np.stack([r[k] for r in runs]) for k in runs[0]}
-    rr_error = relative_error(rr, {k: v[:n_rr] for k, v in reference.items()})
+    rr_error = relative_error(rr, {k: v[ok] for k, v in reference.items()})
     rate = n_rr / t_rr
     return {
         "roadrunner": f"libroadrunner CVODE loop on SBML from {where}",
+        "roadrunner_failed_men": len(failed),
+        "roadrunner_failure": message or None,
         "roadrunner_patients_per_s": rate,
         "roadrunner_max_rel_error": max(rr_error.values(), default=None),
         "fast_vs_roadrunner_throughput": fast_rate / rate,

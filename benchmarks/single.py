@@ -75,7 +75,12 @@ def _roadrunner(
         sbml, MODEL.parameter_names, MODEL.state_names, MODEL.outputs, rtol=RTOL, atol=ATOL
     )
     index = {name: j for j, name in enumerate(MODEL.parameter_names)}
-    t_rr, out = timed(lambda: loop.run(sc.parameters.values[0], sc.y0[0], index, sc.days), repeats=repeats)
+    try:
+        t_rr, out = timed(
+            lambda: loop.run(sc.parameters.values[0], sc.y0[0], index, sc.days), repeats=repeats
+        )
+    except RuntimeError as exc:
+        return {"roadrunner": f"failed: libroadrunner on SBML from {where}: {str(exc)[:300]}"}
     rr = {k: v[None] for k, v in out.items()}
     rr_error = relative_error(rr, reference)
     return {

@@ -117,6 +117,7 @@ def _shah(o, b):
         "estradiol_fc_week22": fc(E2, 154), "t_e2_ratio_fc_week22": fc(ratio, 154), "lh_fc_week22": fc(LH, 154),
         "fsh_fc_week22": fc(FSH, 154), "sperm_concentration_fc_week22": fc(sc, 154),
         "total_motile_count_fc_week22": fc(tmc, 154),
+        "testosterone_drift_week22_vs_week4": T[:, 154] / T[:, 28],
     }
 
 
@@ -256,7 +257,8 @@ EXPERIMENTS: tuple[Experiment, ...] = (
         ob(SHAH, "testosterone_fc_week22", 412.0 / 270.6), ob(SHAH, "estradiol_fc_week22", 15.9 / 32),
         ob(SHAH, "t_e2_ratio_fc_week22", 26.5 / 9), ob(SHAH, "lh_fc_week22", 5.4 / 3.4),
         ob(SHAH, "fsh_fc_week22", 7.6 / 4.8), ob(SHAH, "sperm_concentration_fc_week22", 14.2 / 7.8),
-        ob(SHAH, "total_motile_count_fc_week22", 17.7 / 12.6))),
+        ob(SHAH, "total_motile_count_fc_week22", 17.7 / 12.6),
+        ob(SHAH, "testosterone_drift_week22_vs_week4", 412.0 / 480.4, note="shape: T peaks near month 1, drifts down"))),
     Experiment("leder_daily", Man(68, nuisance=NUIS3), "anastrozole 1 mg daily", 84, _leder, (
         ob(LEDER_D, "baseline_testosterone_ng_dl", 343, "baseline", weight=BASE_W),
         ob(LEDER_D, "baseline_estradiol_pg_ml", 26, "baseline", weight=BASE_W),

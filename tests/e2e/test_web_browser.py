@@ -114,6 +114,7 @@ def test_clinician_visit_in_chromium(browser, tmp_path: Path) -> None:
 
         browser.get(base + "/patients/E2E-001/report")
         assert "Monitoring calendar" in browser.page_source
+        assert "median and 80 % band" in browser.page_source  # the finished projection is in the report
         _shot(browser, "web_report")
         browser.get(base + "/patients/E2E-001")
         browser.find_element(By.ID, "pdf-link").click()

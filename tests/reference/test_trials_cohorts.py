@@ -21,7 +21,6 @@ from hpgtwin.trials import CohortSpec, run_trial
 
 COHORTS = Path(__file__).resolve().parents[2] / "examples" / "cohorts"
 N_MEN = 60
-PILOT = 400
 LN_TOL = math.log(1.2)  # calibration_targets.yaml: fold changes within 20%
 
 FC_OUTPUT = {
@@ -164,7 +163,7 @@ def test_every_calibration_target_has_a_cohort_spec() -> None:
 @pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
 def test_cohort_reproduces_published_values(path: Path) -> None:
     spec = CohortSpec.from_yaml(path)
-    spec = spec.model_copy(update={"n": N_MEN, "matching": spec.matching.model_copy(update={"pilot": PILOT})})
+    spec = spec.model_copy(update={"n": N_MEN})
     result = run_trial(spec).to_dict()
     for arm in result["arms"].values():
         m = arm["matching"]

@@ -60,7 +60,9 @@ def test_plan_json(patient_file: Path) -> None:
 
 @pytest.mark.parametrize("fmt, marker", [("text", "not a medical device"), ("html", "<!doctype html>")])
 def test_plan_text_and_html(patient_file: Path, fmt: str, marker: str) -> None:
-    result = _run(str(patient_file), "--days", "84", "--samples", "30", "--format", fmt)
+    result = _run(
+        str(patient_file), "-r", "anastrozole 1 mg daily", "--days", "84", "--samples", "20", "--format", fmt
+    )
     assert result.exit_code == 0, result.output
     assert marker in result.stdout
 

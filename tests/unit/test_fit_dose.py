@@ -168,3 +168,19 @@ def test_plan_rejects_unknown_goal_and_start() -> None:
         plan(SHAH_MAN, ["anastrozole 1 mg daily"], goal="happiness")
     with pytest.raises(InputError, match="start"):
         plan(SHAH_MAN, ["anastrozole 1 mg daily"], start="later")
+
+
+def test_sperm_target_uses_its_own_evaluation_week_and_is_monotone(twin) -> None:
+    """Sperm goal: evaluation at week 26 (fit/data/dose_search.yaml: one spermatogenic cycle plus transit)."""
+    doses = []
+    for threshold in (5.0, 10.0, 20.0, 40.0):
+        rec = find_lowest_dose(
+            twin,
+            "anastrozole",
+            target={"sperm_concentration_million_ml": (">=", threshold)},
+            schedules=["daily"],
+            doses=[0.5, 1.0],
+        )
+        assert rec.evaluation_week == 26
+        doses.append(_dose(rec))
+    assert doses == sorted(doses), doses

@@ -276,3 +276,11 @@ def test_bad_horizons_raise_input_errors() -> None:
             regimen.dose_events(days)
     with pytest.raises(InputError):
         parse_regimen("gonadorelin 10 ug every 1 min").dose_events(36_500)
+
+
+def test_dose_key_marks_non_default_routes() -> None:
+    events = parse_regimen(
+        "hcg 5000 IU im once + hcg 1500 IU sc every 3 days + anastrozole 1 mg daily"
+    ).dose_events(1)
+    assert sorted(events.dose_key.tolist()) == ["anastrozole", "hcg", "hcg@im"]
+    assert parse_regimen("none").dose_events(5).dose_key.size == 0

@@ -1,4 +1,5 @@
-"""Matching to reported baselines (Allen et al. 2016 CPT:PSP 5:140): acceptance and weighting hit the targets.
+"""Matching to reported baselines (Allen et al. 2016 CPT:PSP 5:140; moment tilt after Hainmueller 2012):
+acceptance and weighting hit the targets.
 
 The candidates here are log-normal draws with known moments, so the test checks the matching arithmetic itself;
 the model-driven matching is checked in tests/reference/test_trials_cohorts.py.
@@ -51,6 +52,20 @@ def test_matched_cohort_hits_reported_means_and_sds(method: str) -> None:
         assert abs(report["quantities"][q]["relative_error_mean"]) < 0.05
         assert abs(report["quantities"][q]["relative_error_sd"]) < 0.15
     assert report["reference"].startswith("Allen")
+
+
+def test_medians_and_infeasible_targets() -> None:
+    pilot = _pool(4000, 5)
+    targets = {"t": Statistic(median=300), "e2": Statistic(median=25)}
+    acc = fit_acceptor(("t", "e2"), targets, pilot, np.zeros(len(pilot)), method="weighting", clip_quantile=1.0)
+    w = acc.weight(pilot, np.zeros(len(pilot)))
+    order = np.argsort(pilot[:, 0])
+    cum = np.cumsum(w[order])
+    # weighted median of T within 5% of 300 (pilot reused: the tilt is exact up to the median's granularity)
+    assert pilot[order, 0][np.searchsorted(cum, cum[-1] / 2)] == pytest.approx(300, rel=0.05)
+    # a mean far outside the pool stays finite (ridge and bounds on the tilt) instead of failing
+    far = fit_acceptor(("t",), {"t": Statistic(mean=1e6)}, pilot[:, :1], np.zeros(len(pilot)), method="acceptance")
+    assert np.all(np.isfinite(far.lam)) and 0 < far.expected_yield <= 1
 
 
 def test_no_quantities_means_every_candidate_is_kept() -> None:

@@ -116,3 +116,17 @@ def test_logs_hold_no_patient_data(client: TestClient, caplog: pytest.LogCapture
     text = "\n".join(record.getMessage() for record in server_side)
     assert "/patients/{patient_id}" in text  # requests are logged, by route template
     assert "SECRET-ID-77" not in text and "987.6" not in text
+
+
+def test_fhir_export_then_import_round_trip(client: TestClient) -> None:
+    client.post("/api/patients", json={"id": "FX-1", "age_years": 39, "desires_fertility": True})
+    client.post("/api/patients/FX-1/labs",
+                json={"analyte": "estradiol", "value": 150, "unit": "pmol/L", "date": "2026-07-01"})
+    bundle = client.get("/api/patients/FX-1/fhir")
+    assert bundle.status_code == 200 and bundle.json()["resourceType"] == "Bundle"
+    client.delete("/api/patients/FX-1")
+    imported = client.post("/api/fhir/import", json=bundle.json())
+    assert imported.status_code == 201, imported.text
+    labs = client.get("/api/patients/FX-1/labs").json()
+    # 150 pmol/L x 272.38 g/mol (estradiol, PubChem CID 5757) = 40.86 pg/mL
+    assert labs[0]["canonical_value"] == pytest.approx(150 * 272.38 / 1000, rel=1e-3)  # export may round

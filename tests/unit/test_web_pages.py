@@ -150,3 +150,33 @@ def test_trial_page_refuses_cohorts_above_the_limit(client: TestClient) -> None:
     response = client.post("/trial", data={"csrf_token": token, "spec": spec})
     assert response.status_code == 400
     assert "limit" in response.text
+
+
+def test_every_example_patient_page_renders(client: TestClient) -> None:
+    from hpgtwin.store.seed import seed_examples
+    from hpgtwin.web.examples import examples_dir
+
+    folder = examples_dir("patients")
+    if folder is None or not list(folder.glob("*.json")):
+        pytest.skip("no example patients yet")
+    added = seed_examples(client.store, folder)
+    assert added and seed_examples(client.store, folder) == []  # seeding twice adds nothing
+    for pid in added:
+        page = client.get(f"/patients/{pid}")
+        assert page.status_code == 200, pid
+        assert 'id="assessment-error"' not in page.text, pid
+        assert client.get(f"/patients/{pid}/patient-view").status_code == 200, pid
+
+
+def test_projection_page_degrades_with_a_clear_message(client: TestClient) -> None:
+    import time
+
+    _create(client, "NOLABS-1")
+    deadline = time.monotonic() + 120  # assumption: the failing calibration returns within seconds
+    page = client.get("/patients/NOLABS-1/projection?candidates=anastrozole+1+mg+daily")
+    while 'id="projection-running"' in page.text and time.monotonic() < deadline:
+        time.sleep(0.5)
+        page = client.get("/patients/NOLABS-1/projection?candidates=anastrozole+1+mg+daily")
+    assert page.status_code == 200
+    assert 'id="projection-error"' in page.text and "could not be made" in page.text
+    assert DISCLAIMER in page.text

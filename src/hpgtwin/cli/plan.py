@@ -30,12 +30,19 @@ class Format(StrEnum):
     html = "html"
 
 
+def _num(x: float) -> str:
+    """A clinical number with sensible precision (no exponent notation)."""
+    if abs(x) >= 100:
+        return f"{x:.0f}"
+    return f"{x:.1f}" if abs(x) >= 10 else f"{x:.2f}"
+
+
 def _cell(row: dict[str, Any], output: str) -> str:
     """'median (p10-p90)' for one summary cell, or '-'."""
     q = row.get(output)
     if not q:
         return "-"
-    return f"{q['median']:.4g} ({q['p10']:.3g}-{q['p90']:.3g})"
+    return f"{_num(q['median'])} ({_num(q['p10'])}-{_num(q['p90'])})"
 
 
 def _dose_lines(dose: dict[str, Any] | None) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.numbers import NumberSymbol
 from sympy.parsing.sympy_parser import parse_expr, standard_transformations
 
 from hpgtwin.model.declaration import Model, ModelDeclarationError
@@ -81,9 +82,9 @@ def parse(text: str, symbols: dict[str, sp.Symbol], where: str) -> sp.Expr:
     unknown = [str(s) for s in expr.free_symbols if s not in known]
     if unknown:
         raise ModelDeclarationError(f"{where}: unknown names {sorted(unknown)} in {text!r}")
-    for func in expr.atoms(sp.Function):
-        if not isinstance(func, _ALLOWED_FUNCS):
-            raise ModelDeclarationError(f"{where}: function {func.func} is not allowed in {text!r}")
+    for node in sp.preorder_traversal(expr):
+        if not isinstance(node, (sp.Symbol, sp.Number, NumberSymbol, sp.Add, sp.Mul, sp.Pow, *_ALLOWED_FUNCS)):
+            raise ModelDeclarationError(f"{where}: {type(node).__name__} is not allowed in {text!r}")
     return expr
 
 

@@ -15,7 +15,16 @@ import numpy as np
 from numba import njit, prange
 
 from hpgtwin.model._kernel_stubs import (  # codegen: drop this line
-    DIAG_IDX, NNZ, dose_scales, jac, jac_diag, jac_sparse, lu_sparse, outputs, rhs, solve_sparse,
+    DIAG_IDX,
+    NNZ,
+    dose_scales,
+    jac,
+    jac_diag,
+    jac_sparse,
+    lu_sparse,
+    outputs,
+    rhs,
+    solve_sparse,
 )
 
 # Status codes returned by the integrators.

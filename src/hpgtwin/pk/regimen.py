@@ -262,6 +262,16 @@ class DoseEvents:
     def __len__(self) -> int:
         return int(self.time_h.size)
 
+    @property
+    def dose_key(self) -> np.ndarray:
+        """Per dose: the drug key for its default route, ``"drug@route"`` otherwise (e.g. ``"hcg@im"``), so a
+        model can give a non-default route its own absorption depot (DoseTarget.drug = "hcg@im")."""
+        keys = [
+            d if r == DRUGS[d].default_route else f"{d}@{r}"
+            for d, r in zip(self.drug, self.route, strict=True)
+        ]
+        return np.asarray(keys, dtype=str) if keys else np.empty(0, dtype=str)
+
     def for_drug(self, drug: str) -> DoseEvents:
         """The events of one drug (key)."""
         keep = self.drug == drug

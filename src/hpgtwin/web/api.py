@@ -243,5 +243,6 @@ def fhir_import(request: Request, bundle: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/patients/{patient_id}/fhir", tags=["fhir"])
 def fhir_export(request: Request, patient_id: str) -> dict[str, Any]:
-    """The stored patient as a FHIR R4 Bundle."""
-    return services.patient_file_to_fhir(_store(request).patient_file(patient_id))
+    """The stored patient and his assessment as a FHIR R4 Bundle."""
+    pf = _store(request).patient_file(patient_id)
+    return services.patient_file_to_fhir(pf, services.assess(pf))

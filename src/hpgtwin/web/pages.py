@@ -335,7 +335,8 @@ def report_pdf(request: Request, patient_id: str, projections: bool = True) -> R
 @router.get("/patients/{patient_id}/fhir")
 def fhir_export(request: Request, patient_id: str) -> Response:
     """The patient as a FHIR R4 Bundle (download)."""
-    bundle = services.patient_file_to_fhir(_store(request).patient_file(patient_id))
+    pf = _store(request).patient_file(patient_id)
+    bundle = services.patient_file_to_fhir(pf, services.assess(pf))
     return Response(json.dumps(bundle, indent=2, default=str), media_type="application/fhir+json",
                     headers={"Content-Disposition": f'attachment; filename="{patient_id}-fhir.json"'})
 
@@ -364,17 +365,52 @@ def trial_page(request: Request, example: str | None = None) -> HTMLResponse:
 
 @router.post("/trial", dependencies=csrf)
 async def trial_run(request: Request, spec: str = Form(""), spec_file: UploadFile | None = File(None)) -> Response:
-    """Run the trial for the spec (upload or text) within the size limit, and show the results."""
+    """Check the spec (upload or text) and the size limit, start the trial in the background, show its page."""
     if spec_file is not None and spec_file.filename:
         spec = (await spec_file.read()).decode("utf-8", errors="replace")
-    examples = _example_cohorts()
+    limit = request.app.state.max_trial_patients
     try:
-        result = services.trial(spec, max_patients=request.app.state.max_trial_patients)
-    except (InputError, services.Unavailable) as exc:
-        return render(request, "trial.html", status=400, examples=examples, spec=spec, result=None, figure=None,
-                      error=str(exc), max_patients=request.app.state.max_trial_patients)
-    fig = plots.trial_figure(result)
-    return render(request, "trial.html", examples=examples, spec=spec, result=result,
-                  result_json=json.dumps(result, indent=2, default=str)[:20000],
-                  figure=plots.to_fragment(fig, "trial") if fig else None,
-                  max_patients=request.app.state.max_trial_patients)
+        services.parse_cohort_spec(spec, max_patients=limit)
+    except InputError as exc:
+        return render(request, "trial.html", status=400, examples=_example_cohorts(), spec=spec, result=None,
+                      figure=None, error=str(exc), max_patients=limit)
+    key = job_key("trial", spec)
+    request.app.state.jobs.submit(key, lambda: services.trial(spec, max_patients=limit))
+    request.app.state.trial_specs[key] = spec
+    return _see_other(f"/trial/{key}")
+
+
+@router.get("/trial/{key}")
+def trial_result(request: Request, key: str) -> HTMLResponse:
+    """A trial's progress, then its results plot."""
+    future = request.app.state.jobs.get(key)
+    spec = request.app.state.trial_specs.get(key, "")
+    context: dict[str, Any] = {"examples": _example_cohorts(), "spec": spec, "result": None, "figure": None,
+                               "max_patients": request.app.state.max_trial_patients, "running": False}
+    if future is None:
+        context["error"] = "This trial is not known to the server (it may have restarted); run it again."
+        return render(request, "trial.html", status=404, **context)
+    if not future.done():
+        context["running"] = True
+        return render(request, "trial.html", **context)
+    if future.exception() is not None:
+        context["error"] = f"The trial failed: {future.exception()}"
+        return render(request, "trial.html", status=400, **context)
+    result = future.result()
+    fig = plots.trial_figure(result, published_from_spec(spec))
+    context.update(result=result, result_json=json.dumps(result, indent=2, default=str)[:20000],
+                   figure=plots.to_fragment(fig, "trial") if fig else None)
+    return render(request, "trial.html", **context)
+
+
+def published_from_spec(spec: str) -> list[dict[str, Any]]:
+    """The published follow-up values a cohort spec carries (``published.values``), for the comparison plot."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(spec) or {}
+    except yaml.YAMLError:
+        return []
+    published = data.get("published") if isinstance(data, dict) else None
+    values = published.get("values") if isinstance(published, dict) else None
+    return [v for v in values or [] if isinstance(v, dict)]

@@ -153,30 +153,52 @@ def trajectory_figure(traj: dict[str, Any], outputs: tuple[tuple[str, str], ...]
     return _style(fig, 170 * max(1, len(present)) + 60)
 
 
-def trial_figure(result: dict[str, Any]) -> go.Figure | None:
-    """Follow-up means with 95 % intervals per endpoint and arm, against the reported values when present."""
-    endpoints = result.get("endpoints") or result.get("results") or []
-    if isinstance(endpoints, dict):
-        endpoints = [{"name": k, **v} for k, v in endpoints.items() if isinstance(v, dict)]
-    fig = go.Figure()
-    names, means, lows, highs, reported = [], [], [], [], []
-    for item in endpoints:
-        mean = item.get("mean") if "mean" in item else item.get("simulated_mean")
-        if not isinstance(mean, (int, float)):
-            continue
-        ci = item.get("ci95") or item.get("ci_95") or [mean, mean]
-        names.append(str(item.get("name") or item.get("endpoint") or item.get("output")))
-        means.append(mean)
-        lows.append(mean - ci[0])
-        highs.append(ci[1] - mean)
-        rep = item.get("reported_mean") if "reported_mean" in item else item.get("reported")
-        reported.append(rep if isinstance(rep, (int, float)) else None)
-    if not names:
+TRIAL_OUTPUTS: tuple[tuple[str, str], ...] = (
+    ("testosterone_ng_dl", "Testosterone (ng/dL)"),
+    ("estradiol_pg_ml", "Estradiol (pg/mL)"),
+    ("lh_iu_l", "LH (IU/L)"),
+    ("fsh_iu_l", "FSH (IU/L)"),
+    ("sperm_concentration_million_ml", "Sperm concentration (million/mL)"),
+)
+
+
+def _arm_label(name: str, arm: dict[str, Any]) -> str:
+    """Legend text of a trial arm: its name and regimen (once when they are the same)."""
+    regimen = str(arm.get("regimen") or "")
+    return regimen if not name or name == regimen else f"{name}: {regimen}"
+
+
+def trial_figure(result: dict[str, Any], published: list[dict[str, Any]] | None = None) -> go.Figure | None:
+    """Per output: each arm's mean with its 95 % CI by week (0 = baseline), and the published means as diamonds."""
+    arms = result.get("arms") or {"": result}
+    present = [(k, label) for k, label in TRIAL_OUTPUTS
+               if any(k in (arm.get("baseline") or {}) for arm in arms.values())]
+    if not present:
         return None
-    fig.add_trace(go.Bar(x=names, y=means, name="virtual cohort mean (95 % CI)", marker_color="#1f5f8b",
-                         error_y={"type": "data", "symmetric": False, "array": highs, "arrayminus": lows}))
-    if any(r is not None for r in reported):
-        fig.add_trace(go.Scatter(x=names, y=reported, mode="markers", name="reported",
-                                 marker={"symbol": "diamond", "size": 11, "color": "#c0392b"}))
-    fig.update_layout(title="Virtual trial: follow-up means")
-    return _style(fig, 420)
+    fig = make_subplots(rows=len(present), cols=1, shared_xaxes=True, vertical_spacing=0.05,
+                        subplot_titles=[label for _, label in present])
+    for row, (output, _label) in enumerate(present, start=1):
+        for i, (name, arm) in enumerate(arms.items()):
+            points = [(0.0, (arm.get("baseline") or {}).get(output))]
+            points += [(float(w), stats.get(output)) for w, stats in (arm.get("weeks") or {}).items()]
+            points = [(w, s) for w, s in points if isinstance(s, dict) and "mean" in s]
+            if not points:
+                continue
+            weeks = [w for w, _ in points]
+            means = [s["mean"] for _, s in points]
+            lows = [s["mean"] - s["ci95"][0] for _, s in points]
+            highs = [s["ci95"][1] - s["mean"] for _, s in points]
+            fig.add_trace(go.Scatter(x=weeks, y=means, mode="lines+markers", name=_arm_label(name, arm),
+                                     line={"color": PALETTE[i % len(PALETTE)]}, legendgroup=name,
+                                     showlegend=row == 1,
+                                     error_y={"type": "data", "symmetric": False, "array": highs, "arrayminus": lows}),
+                          row=row, col=1)
+        reported = [(float(v["week"]), v[output]["mean"]) for v in published or []
+                    if isinstance(v.get(output), dict) and "mean" in v[output] and "week" in v]
+        if reported:
+            fig.add_trace(go.Scatter(x=[w for w, _ in reported], y=[m for _, m in reported], mode="markers",
+                                     name="published mean", legendgroup="published", showlegend=row == 1,
+                                     marker={"symbol": "diamond", "size": 11, "color": "#c0392b"}), row=row, col=1)
+    fig.update_xaxes(title_text="weeks (0 = baseline)", row=len(present), col=1)
+    fig.update_layout(title="Virtual trial: follow-up means with 95 % CI")
+    return _style(fig, 230 * len(present) + 100)

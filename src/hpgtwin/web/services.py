@@ -16,7 +16,7 @@ log = logging.getLogger("hpgtwin.web")
 
 PLAN_DAYS = 180  # assumption: six months, the usual span between a regimen change and a repeat semen analysis
 PLAN_EVERY_DAYS = 1  # daily points: twice-weekly dosing shows its real saw-tooth
-MAX_TRIAL_PATIENTS = 2000  # assumption: keeps one web request under about a minute on two cores
+MAX_TRIAL_PATIENTS = 500  # assumption: a web trial finishes within minutes on two cores
 MAX_SIMULATION_DAYS = 730
 
 
@@ -78,8 +78,8 @@ def simulate(regimen: str | None, days: float = 180, pf: PatientFile | None = No
         raise _unexpected("The simulator", exc) from exc
 
 
-def trial(spec: dict[str, Any] | str, *, max_patients: int = MAX_TRIAL_PATIENTS) -> dict[str, Any]:
-    """``hpgtwin.trials.run_trial`` on a cohort spec (YAML text or dict), refusing cohorts above ``max_patients``."""
+def parse_cohort_spec(spec: dict[str, Any] | str, *, max_patients: int = MAX_TRIAL_PATIENTS) -> Any:
+    """A validated ``CohortSpec`` from YAML text or a dict, refusing cohorts above ``max_patients``."""
     import yaml
 
     from hpgtwin.errors import CohortSpecError
@@ -96,10 +96,17 @@ def trial(spec: dict[str, Any] | str, *, max_patients: int = MAX_TRIAL_PATIENTS)
         raise CohortSpecError("cohort spec needs n, a positive whole number of virtual patients")
     if n > max_patients:
         raise CohortSpecError(f"n = {n} is above this server's limit of {max_patients} virtual patients per run")
-    try:
-        from hpgtwin.trials import CohortSpec, run_trial
+    from hpgtwin.trials import validate_spec
 
-        cohort = CohortSpec.from_dict(spec) if hasattr(CohortSpec, "from_dict") else CohortSpec.model_validate(spec)
+    return validate_spec(spec)
+
+
+def trial(spec: dict[str, Any] | str, *, max_patients: int = MAX_TRIAL_PATIENTS) -> dict[str, Any]:
+    """``hpgtwin.trials.run_trial(spec).to_dict()`` for a cohort spec within the size limit."""
+    cohort = parse_cohort_spec(spec, max_patients=max_patients)
+    try:
+        from hpgtwin.trials import run_trial
+
         return run_trial(cohort, workers=1).to_dict()
     except InputError:
         raise
