@@ -12,6 +12,7 @@ import pytest
 from web_server_support import running_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PLAN_SAMPLES = "40"  # assumption: enough posterior draws to draw bands; this test checks the page, not the fit
 PROJECTION_TIMEOUT_S = 420  # assumption: calibration + one projection on a loaded 2-core machine
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -62,7 +63,8 @@ def test_clinician_visit_in_chromium(browser, tmp_path: Path) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(browser, 60)
-    with running_server(f"sqlite:///{tmp_path / 'browser.sqlite'}", log_path=tmp_path / "server.log") as base:
+    with running_server(f"sqlite:///{tmp_path / 'browser.sqlite'}", log_path=tmp_path / "server.log",
+                        extra_env={"HPGTWIN_PLAN_SAMPLES": PLAN_SAMPLES}) as base:
         browser.get(base + "/")
         form = browser.find_element(By.ID, "new-patient")
         form.find_element(By.NAME, "patient_id").send_keys("E2E-001")

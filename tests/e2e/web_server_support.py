@@ -26,11 +26,11 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def start_server(database_url: str, *, host: str = "127.0.0.1", port: int | None = None,
-                 token: str | None = None, extra_args: tuple[str, ...] = (),
-                 log_path: Path | None = None) -> tuple[subprocess.Popen, str]:
+                 token: str | None = None, extra_args: tuple[str, ...] = (), log_path: Path | None = None,
+                 extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
     """Launch ``hpgtwin serve`` and return the process and its base URL once /healthz answers."""
     port = port or free_port(host)
-    env = {**os.environ, "HPGTWIN_DATABASE_URL": database_url}
+    env = {**os.environ, "HPGTWIN_DATABASE_URL": database_url, **(extra_env or {})}
     env.pop("HPGTWIN_TOKEN", None)
     if token:
         env["HPGTWIN_TOKEN"] = token

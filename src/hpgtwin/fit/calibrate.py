@@ -265,6 +265,8 @@ def calibrate(
         "n_fitted": n_par,
         "map_objective": float(0.5 * np.sum(result.fun**2)),
         "data_chi2": float(np.sum(result.fun[:n_obs] ** 2)),
+        "posterior_method": "Laplace at the MAP, then sampling-importance-resampling against the exact posterior",
+        "proposal_draws": n_samples * PROPOSAL_DRAWS_PER_SAMPLE,
         "effective_sample_size": round(ess, 1),
         "simulations": predictor.calls,
         "fit": [

@@ -155,8 +155,9 @@ def rodas4_segment(
 ) -> tuple[int, float]:
     """Advance ``y`` in place from t to t_end with adaptive Rodas4; returns (status, next step size).
 
-    Error scale per state: atol + rtol * max(|y|, |y_new|, ymax), ymax being the largest |y| seen so far in
-    this run, so a drained dose depot is controlled relative to the dose it held, not to its remnant.
+    Error scale per state: atol + rtol * max(|y|, |y_new|, ymax); ymax is the largest post-dose content of a
+    dosed state (0 for the others), so a draining depot is controlled relative to the dose it held, not to its
+    remnant, while hormones keep a purely relative tolerance.
     """
     n = y.shape[0]
     jv = np.empty(NNZ)
@@ -260,8 +261,6 @@ def rodas4_segment(
         if err <= 1.0:
             for i in range(n):
                 y[i] = ynew[i]
-                if abs(y[i]) > ymax[i]:
-                    ymax[i] = abs(y[i])
             t = t_end if last else t + h
             factor = 0.9 * max(err, 1e-10) ** -0.25
             factor = min(6.0, max(0.2, factor))
@@ -451,7 +450,7 @@ def run_patient(
     while k < ne and ev_t[k] < t:
         k += 1
     h_next = h
-    ymax = np.abs(y)
+    ymax = np.zeros(n)
     while True:
         while i < ns and t_sample[i] <= t:
             for j in range(n):
@@ -461,7 +460,9 @@ def run_patient(
             break
         dosed = False
         while k < ne and ev_t[k] <= t:
-            y[target_state[ev_target[k]]] += ev_amount[k] * scales[ev_target[k]]
+            st = target_state[ev_target[k]]
+            y[st] += ev_amount[k] * scales[ev_target[k]]
+            ymax[st] = max(ymax[st], abs(y[st]))
             k += 1
             dosed = True
         t_next = t_sample[i]
@@ -470,8 +471,6 @@ def run_patient(
         if method == 0:
             if dosed:
                 h_next = min(h_next, h)
-            for j in range(n):
-                ymax[j] = max(ymax[j], abs(y[j]))
             status, h_next = rodas4_segment(y, p, t, t_next, h_next, rtol, atol, max_steps, counters, ymax)
         elif method == 1:
             status = etd2_segment(y, p, t, t_next, h, work)
@@ -540,7 +539,7 @@ def steady_state_patient(
             return OK
     for i in range(y.shape[0]):
         y[i] = guess[i]
-    status, _ = rodas4_segment(y, p, 0.0, t_relax, 0.1, rtol, atol, 200000, counters, np.abs(y))
+    status, _ = rodas4_segment(y, p, 0.0, t_relax, 0.1, rtol, atol, 200000, counters, np.zeros(y.shape[0]))
     if status != OK:
         return status
     if newton_steady_state(y, p, atol, tol, 30):

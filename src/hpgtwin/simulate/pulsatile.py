@@ -3,7 +3,7 @@
 The ODE model is pulse-averaged; it reports the GnRH pulse frequency, the LH released per pulse and the mean LH.
 Here LH is released as an impulse of that amplitude at each pulse and cleared first-order
 (LH(t) = basal + sum_i A exp(-k (t - t_i))), with the basal level set so that the 24 h mean equals the model's
-mean LH. Pulses are evenly spaced (no jitter): the profile shows frequency and amplitude, not pulse irregularity.
+mean LH (if the pulses alone would exceed it, their amplitude is scaled down to match). Pulses are evenly spaced (no jitter): the profile shows frequency and amplitude, not pulse irregularity.
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ def lh_profile(
     per_day = float(trajectory[FREQUENCY_OUTPUT][patient, day])
     amplitude = float(trajectory[AMPLITUDE_OUTPUT][patient, day])
     mean = float(trajectory[MEAN_OUTPUT][patient, day])
+    pulse_mean = amplitude * per_day / 24.0 / clearance_per_h
+    if pulse_mean > mean > 0:
+        amplitude *= mean / pulse_mean  # keep the model's mean LH; the pulses then carry all of it
+        pulse_mean = mean
+    basal = max(mean - pulse_mean, 0.0)
     t = np.arange(0.0, 24.0 + 1e-9, step_min / 60.0)
     pulses = np.zeros_like(t)
     if per_day > 0 and amplitude > 0:
@@ -64,6 +69,4 @@ def lh_profile(
         for ti in np.arange(first - (first % interval), 24.0, interval):
             after = t >= ti
             pulses[after] += amplitude * np.exp(-clearance_per_h * (t[after] - ti))
-    pulse_mean = amplitude * per_day / 24.0 / clearance_per_h
-    basal = max(mean - pulse_mean, 0.0)
     return PulseProfile(t, basal + pulses, per_day, amplitude, mean)

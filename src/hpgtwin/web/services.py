@@ -7,6 +7,7 @@ Nothing here computes a clinical number; it only calls ``hpgtwin.clinic``, ``hpg
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 from hpgtwin.errors import HpgtwinError, InputError
@@ -18,6 +19,13 @@ PLAN_DAYS = 180  # assumption: six months, the usual span between a regimen chan
 PLAN_EVERY_DAYS = 1  # daily points: twice-weekly dosing shows its real saw-tooth
 MAX_TRIAL_PATIENTS = 500  # assumption: a web trial finishes within minutes on two cores
 MAX_SIMULATION_DAYS = 730
+
+
+def plan_samples() -> int | None:
+    """Posterior sample size for web projections: HPGTWIN_PLAN_SAMPLES when set (faster, coarser bands), else
+    the ``hpgtwin.fit.plan`` default."""
+    raw = os.environ.get("HPGTWIN_PLAN_SAMPLES", "").strip()
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
 
 class Unavailable(HpgtwinError):
@@ -55,7 +63,8 @@ def plan(pf: PatientFile, candidates: list[str] | None = None, days: int = PLAN_
     try:
         from hpgtwin.fit import plan as fit_plan
 
-        result = fit_plan(pf, candidates or None, days=days, find_dose=find_dose)
+        options = {"n_samples": plan_samples()} if plan_samples() else {}
+        result = fit_plan(pf, candidates or None, days=days, find_dose=find_dose, **options)
         return result.to_dict(every=PLAN_EVERY_DAYS)
     except InputError:
         raise
