@@ -97,7 +97,8 @@ def table_rows(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     (
                         f"  Dask {w} worker(s) (s)",
                         _fmt(t[f"dask_{w}_workers_s"]),
-                        f"same numbers: {t.get(f'dask_{w}_workers_same_numbers')}",
+                        f"same numbers: {t.get(f'dask_{w}_workers_same_numbers')} "
+                        f"(max rel. diff {_fmt(t.get(f'dask_{w}_workers_max_rel_diff_vs_local'))})",
                         "-",
                     )
                 )

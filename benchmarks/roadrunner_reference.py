@@ -75,7 +75,8 @@ class RoadRunnerLoop:
 
         rr = roadrunner.RoadRunner(sbml_text)
         rr.integrator.relative_tolerance = rtol
-        rr.integrator.absolute_tolerance = atol
+        # one atol per species: a scalar atol is scaled by each species' initial value (0 for drug states)
+        rr.integrator.absolute_tolerance = [atol] * rr.model.getNumFloatingSpecies()
         rr.integrator.maximum_num_steps = 1_000_000
         known = set(rr.model.getGlobalParameterIds()) | set(rr.model.getFloatingSpeciesIds())
         known |= set(rr.model.getCompartmentIds())

@@ -71,7 +71,7 @@ class Problem:
         for name, key in self.columns:
             p = MODEL.parameter(name)
             value = cohorts.get(key, {}).get(name, p.value) if key else p.value
-            lower = p.lower if p.lower > 0 else max(p.value * 1e-3, 1e-6)
+            lower = p.lower if p.lower > 0 else p.upper * 1e-4  # fixed floor for bounds at zero
             value = min(max(value, lower * 1.0001), p.upper * 0.9999)
             x0.append(math.log(value))
             lo.append(math.log(lower))

@@ -63,7 +63,8 @@ def test_clinician_visit_in_chromium(browser, tmp_path: Path) -> None:
     from selenium.webdriver.support.ui import WebDriverWait
 
     wait = WebDriverWait(browser, 60)
-    with running_server(f"sqlite:///{tmp_path / 'browser.sqlite'}", log_path=tmp_path / "server.log",
+    ARTIFACTS.mkdir(exist_ok=True)
+    with running_server(f"sqlite:///{tmp_path / 'browser.sqlite'}", log_path=ARTIFACTS / "web_server.log",
                         extra_env={"HPGTWIN_PLAN_SAMPLES": PLAN_SAMPLES}) as base:
         browser.get(base + "/")
         form = browser.find_element(By.ID, "new-patient")
@@ -114,6 +115,9 @@ def test_clinician_visit_in_chromium(browser, tmp_path: Path) -> None:
         assert browser.find_elements(By.CSS_SELECTOR, "#proj-testosterone_ng_dl .main-svg")
         _shot(browser, "web_projection")
 
+        browser.get(base + "/patients/E2E-001/patient-view")
+        assert "not a diagnosis" in browser.page_source
+        _shot(browser, "web_patient_view")
         browser.get(base + "/patients/E2E-001/report")
         assert "Monitoring calendar" in browser.page_source
         assert "median and 80 % band" in browser.page_source  # the finished projection is in the report

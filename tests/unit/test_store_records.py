@@ -177,3 +177,26 @@ def test_deleting_a_patient_removes_his_rows(store: Store) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM lab_results")).scalar() == 0
         assert conn.execute(text("SELECT count(*) FROM plans")).scalar() == 0
+
+
+def test_upgrading_an_older_schema_keeps_the_records(tmp_path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from hpgtwin.store.engine import MIGRATIONS_DIR, make_engine
+
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = make_engine(url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "0001_initial")
+        conn.execute(text("INSERT INTO patients (external_id, conditions, medications, created_at, updated_at) "
+                          "VALUES ('OLD-1', '[]', '[]', '2026-01-01', '2026-01-01')"))
+    engine.dispose()
+    upgraded = Store.open(url)
+    assert [p["id"] for p in upgraded.list_patients()] == ["OLD-1"]
+    with upgraded.engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002_unique_lab_per_day"
+    upgraded.close()

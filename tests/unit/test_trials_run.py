@@ -144,3 +144,18 @@ def test_responder_fraction_matches_per_patient_flags(small_result) -> None:
     frame = small_result.to_frame()
     assert frame["responder"].mean() == pytest.approx(small_result.to_dict()["responders"]["fraction"])
     assert np.all(frame["age_years"].between(25, 60))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[2] / "examples" / "trials").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_every_trial_example_runs(path: Path) -> None:
+    from hpgtwin.trials import CohortSpec
+
+    spec = CohortSpec.from_yaml(path).with_overrides(n=30)
+    d = run_trial(spec).to_dict()
+    assert d["arms"] and all(a["n"] == 30 for a in d["arms"].values())
+    for section in ("responders", "compare", "power"):
+        if getattr(spec, section) is not None:
+            assert section in d
+    json.dumps(d, allow_nan=False)

@@ -116,6 +116,10 @@ def test_plain_language_view_and_report(client: TestClient) -> None:
     report = client.get("/patients/W-1/report")
     assert report.status_code == 200
     assert "Monitoring calendar" in report.text and "Sources" in report.text and DISCLAIMER in report.text
+    token = _csrf(client)
+    assert client.post("/patients/W-1/assessments", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    saved = client.get("/patients/W-1").text
+    assert 'id="saved"' in saved and client.store.saved_results("W-1")[0]["parameter_set_hash"][:12] in saved
     pdf = client.get("/patients/W-1/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"

@@ -38,6 +38,8 @@ def register(app: typer.Typer, groups: dict[str, typer.Typer]) -> None:
         if token is not None and len(token) < 16:
             fail("HPGTWIN_TOKEN must be at least 16 characters")
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for noisy in ("weasyprint", "fontTools", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
         store = Store.open(database_url)
         if seed_examples:
             folder = examples_dir("patients")

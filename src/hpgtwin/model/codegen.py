@@ -27,9 +27,12 @@ from hpgtwin.model import kernels as _kernels_template
 from hpgtwin.model.declaration import Model
 from hpgtwin.model.expressions import SymbolicModel, symbolic
 
-CODEGEN_VERSION = "2"
+CODEGEN_VERSION = "3"
 _STUB_IMPORT = "from hpgtwin.model._kernel_stubs import"
 _HELPERS = ("hill_act", "hill_inh", "dhill_act_dx", "dhill_act_dk", "dhill_act_dn")
+# numpy error model: x/0 gives inf/nan (the solvers check finiteness) instead of a branch per division;
+# fastmath without nnan/ninf: reciprocals, contraction and reassociation, but NaN/inf stay detectable.
+_JIT = 'cache=True, error_model="numpy", fastmath={"nsz", "arcp", "contract", "reassoc"}'
 _lock = threading.Lock()
 _compiled: dict[str, CompiledModel] = {}
 
@@ -131,7 +134,7 @@ def _function(
     body += [f"    {s} = {printer.doprint(v)}" for s, v in pre]
     body += [f"    {s} = {printer.doprint(v)}" for s, v in replacements]
     body += [f"    {lhs} = {printer.doprint(e)}" for (lhs, _), e in zip(targets, reduced, strict=True)]
-    return "\n".join([f"@njit(cache=True)\ndef {name}({args}):", *body, "    return None", ""])
+    return "\n".join([f"@njit({_JIT})\ndef {name}({args}):", *body, "    return None", ""])
 
 
 def sparse_pattern(n: int, entries: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -153,7 +156,7 @@ def sparse_pattern(n: int, entries: list[tuple[int, int]]) -> list[tuple[int, in
 def _sparse_lu_source(n: int, pattern: list[tuple[int, int]]) -> str:
     """Straight-line sparse LU (no pivoting) and triangular solves on a fixed pattern (as in KPP)."""
     pos = {ij: k for k, ij in enumerate(pattern)}
-    lu = ["@njit(cache=True)", "def lu_sparse(v):"]
+    lu = [f"@njit({_JIT})", "def lu_sparse(v):"]
     for k in range(n):
         kk = pos[(k, k)]
         rows = [i for i in range(k + 1, n) if (i, k) in pos]
@@ -169,7 +172,7 @@ def _sparse_lu_source(n: int, pattern: list[tuple[int, int]]) -> str:
             for j in cols:
                 lu.append(f"    v[{pos[(i, j)]}] -= v[{ik}] * v[{pos[(k, j)]}]")
     lu.append("    return True")
-    sv = ["@njit(cache=True)", "def solve_sparse(v, b):"]
+    sv = [f"@njit({_JIT})", "def solve_sparse(v, b):"]
     for i in range(n):
         terms = [f"v[{pos[(i, k)]}] * b[{k}]" for k in range(i) if (i, k) in pos]
         if terms:

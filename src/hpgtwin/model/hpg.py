@@ -256,7 +256,7 @@ def _add_physiology(b: _Builder) -> None:
     a("germ_loss_late_per_h", "germ_loss_itt_max_per_h * hill_inh(intratesticular_t_nmol_l, germ_itt_k_nmol_l, "
       "germ_itt_hill)", "1/h", "loss of androgen-dependent germ cells (spermatids)")
     a("inhibin_b_target_pg_ml", "inhb_max_pg_ml * sertoli_capacity * (1 - inhb_germ_weight + inhb_germ_weight * "
-      "(germ_3 + germ_4 + germ_5) / 3) * hill_act(fsh_iu_l, inhb_fsh_ec50_iu_l, 1)", "pg/mL",
+      "(germ_3 + germ_4 + germ_5) / inhb_germ_stage_count) * hill_act(fsh_iu_l, inhb_fsh_ec50_iu_l, 1)", "pg/mL",
       "inhibin B that Sertoli cells would sustain now")
     a("sperm_concentration_million_ml", f"sperm_output_scale_million_ml * epididymis_{N_EPIDIDYMAL_STAGES}",
       "million/mL", "sperm concentration in the ejaculate")

@@ -51,7 +51,7 @@ C51, C52, C53, C54 = 7.496443313967647, -10.24680431464352, -33.99990352819905, 
 C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874371, 16.31930543123136, -6.058818238834054
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def hill_act(x: float, k: float, n: float) -> float:
     """x**n/(k**n + x**n), 0 for x <= 0."""
     if x <= 0.0:
@@ -60,7 +60,7 @@ def hill_act(x: float, k: float, n: float) -> float:
     return u / (1.0 + u)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def hill_inh(x: float, k: float, n: float) -> float:
     """1/(1 + (x/k)**n), 1 for x <= 0."""
     if x <= 0.0:
@@ -68,7 +68,7 @@ def hill_inh(x: float, k: float, n: float) -> float:
     return 1.0 / (1.0 + (x / k) ** n)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def dhill_act_dx(x: float, k: float, n: float) -> float:
     """Partial derivative of hill_act in x."""
     if x <= 0.0:
@@ -77,7 +77,7 @@ def dhill_act_dx(x: float, k: float, n: float) -> float:
     return n * u / (x * (1.0 + u) ** 2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def dhill_act_dk(x: float, k: float, n: float) -> float:
     """Partial derivative of hill_act in k."""
     if x <= 0.0:
@@ -86,7 +86,7 @@ def dhill_act_dk(x: float, k: float, n: float) -> float:
     return -n * u / (k * (1.0 + u) ** 2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def dhill_act_dn(x: float, k: float, n: float) -> float:
     """Partial derivative of hill_act in n."""
     if x <= 0.0:
@@ -95,7 +95,7 @@ def dhill_act_dn(x: float, k: float, n: float) -> float:
     return u * math.log(x / k) / (1.0 + u) ** 2
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lu_factor(a: np.ndarray, piv: np.ndarray) -> bool:
     """In-place LU with partial pivoting; False when singular."""
     n = a.shape[0]
@@ -126,7 +126,7 @@ def lu_factor(a: np.ndarray, piv: np.ndarray) -> bool:
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def lu_solve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
     """Solve in place with a factor from :func:`lu_factor`."""
     n = a.shape[0]
@@ -148,7 +148,7 @@ def lu_solve(a: np.ndarray, piv: np.ndarray, b: np.ndarray) -> None:
         b[i] = s / a[i, i]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rodas4_segment(
     y: np.ndarray, p: np.ndarray, t: float, t_end: float, h: float, rtol: float, atol: float, max_steps: int,
     counters: np.ndarray, ymax: np.ndarray,
@@ -278,7 +278,7 @@ def rodas4_segment(
     return OK, h
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _phi12(z: float) -> tuple[float, float]:
     """phi1(z) = (e^z - 1)/z and phi2(z) = (e^z - 1 - z)/z^2, by series near 0."""
     if abs(z) < 1e-3:
@@ -287,7 +287,7 @@ def _phi12(z: float) -> tuple[float, float]:
     return (ez - 1.0) / z, (ez - 1.0 - z) / (z * z)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def etd2_segment(y: np.ndarray, p: np.ndarray, t: float, t_end: float, h_max: float, work: np.ndarray) -> int:
     """Advance ``y`` in place by equal ETD2 steps of at most ``h_max``; states are kept non-negative."""
     n = y.shape[0]
@@ -320,13 +320,13 @@ def etd2_segment(y: np.ndarray, p: np.ndarray, t: float, t_end: float, h_max: fl
     return OK
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _phi123(z: float) -> tuple[float, float, float, float]:
     """e^z and phi1..phi3(z) (phi_k = sum z^m/(m+k)!), by series for |z| < 0.2 to avoid cancellation."""
     return _phi123_from(z, math.exp(z))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _phi123_from(z: float, ez: float) -> tuple[float, float, float, float]:
     """phi1..phi3(z) given e^z (so one exp serves a half step and a full step)."""
     if abs(z) < 0.2:
@@ -344,7 +344,7 @@ def _phi123_from(z: float, ez: float) -> tuple[float, float, float, float]:
     return ez, p1, p2, p3
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def etdrk4_segment(
     y: np.ndarray, p: np.ndarray, t: float, t_end: float, h_max: float, work: np.ndarray, ramp: bool,
 ) -> int:
@@ -425,7 +425,7 @@ def etdrk4_segment(
     return OK
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def run_patient(
     y0: np.ndarray, p: np.ndarray, t_sample: np.ndarray, ev_t: np.ndarray, ev_target: np.ndarray,
     ev_amount: np.ndarray, target_state: np.ndarray, method: int, rtol: float, atol: float, h: float,
@@ -485,7 +485,7 @@ def run_patient(
     return OK
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def run_batch(
     y0: np.ndarray, p: np.ndarray, t_sample: np.ndarray, ev_t: np.ndarray, ev_target: np.ndarray,
     ev_amount: np.ndarray, target_state: np.ndarray, method: int, rtol: float, atol: float, h: float,
@@ -499,7 +499,7 @@ def run_batch(
         )
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def newton_steady_state(y: np.ndarray, p: np.ndarray, atol: float, tol: float, iterations: int) -> bool:
     """Newton on f(y) = 0 with the dense analytic Jacobian; True when the scaled residual is below ``tol``."""
     n = y.shape[0]
@@ -524,7 +524,7 @@ def newton_steady_state(y: np.ndarray, p: np.ndarray, atol: float, tol: float, i
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def steady_state_patient(
     y: np.ndarray, p: np.ndarray, t_relax: float, rtol: float, atol: float, tol: float, counters: np.ndarray,
 ) -> int:
@@ -547,7 +547,7 @@ def steady_state_patient(
     return SINGULAR
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def steady_state_batch(
     y: np.ndarray, p: np.ndarray, t_relax: float, rtol: float, atol: float, tol: float, status: np.ndarray,
     counters: np.ndarray,
@@ -557,7 +557,7 @@ def steady_state_batch(
         status[b] = steady_state_patient(y[b], p[b], t_relax, rtol, atol, tol, counters[b])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def outputs_batch(states: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """Outputs of every patient at every sample: states (n_pat, n_t, n_states) -> out (n_pat, n_t, n_out)."""
     for b in prange(states.shape[0]):
@@ -565,14 +565,14 @@ def outputs_batch(states: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
             outputs(states[b, i], p[b], out[b, i])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def rhs_batch(t: float, y: np.ndarray, p: np.ndarray, dy: np.ndarray) -> None:
     """Vectorised right-hand side: y, dy (n_pat, n_states), p (n_pat, n_params)."""
     for b in prange(y.shape[0]):
         rhs(t, y[b], p[b], dy[b])
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def jac_batch(t: float, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
     """Vectorised analytic Jacobian: out (n_pat, n_states, n_states)."""
     for b in prange(y.shape[0]):

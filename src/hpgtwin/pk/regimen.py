@@ -14,6 +14,13 @@ Schedules: ``daily``/``qd``, ``bid``/``twice daily``, ``tid``, ``every other day
 ``twice weekly``, ``3x/week``, ``N times weekly``, ``every 2 weeks``/``every other week``, ``every N
 days|hours|min`` (``gonadorelin 10 ug every 90 min``: a pulsatile pump), ``once``.
 
+Drug names: the keys and aliases of ``params/drugs.yaml`` (Arimidex, Femara, Clomid, Androxal, Nolvadex,
+Pregnyl, Ovidrel, Gonal-f, AndroGel, ...). "TRT" means testosterone cypionate (the commonest injectable
+TRT); plain "testosterone" is ambiguous and rejected with the three choices. Routes (``im``, ``sc``, ``oral``,
+``iv``, ``transdermal``) are optional and checked against the drug's routes; the default route is the one
+the table names (``default_route``). ``DoseEvents.route`` gives each dose's route; ``DoseEvents.dose_key``
+tags non-default routes as ``"hcg@im"``.
+
 Placement (documented choice): the first dose of a phase is at the phase start (hour 0 of its first day).
 Interval schedules repeat every interval. ``k`` doses per week fall on whole days ``floor(7 i / k)`` of each
 week, as clinics prescribe them: twice weekly = days 0 and 3 (Mon/Thu), 3x/week = days 0, 2, 4 (Mon/Wed/Fri).

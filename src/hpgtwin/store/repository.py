@@ -313,6 +313,15 @@ class Store:
                                          canonical_unit=canonical_unit, date=draw_date))
         if not prepared:
             raise InputError("enter at least one lab value")
+        try:
+            self._insert_labs(patient_id, prepared, draw_date, actor)
+        except IntegrityError as exc:  # a concurrent writer stored the same analyte and date first
+            raise PatientFileError("one of these results is already recorded for this date") from exc
+        return [lab_dict(r) for r in prepared]
+
+    def _insert_labs(self, patient_id: str, prepared: list[LabResultRow], draw_date: date | None,
+                     actor: str) -> None:
+        """Insert prepared lab rows after checking for results already stored on the same date."""
         with self.transaction() as session:
             patient = self._patient(session, patient_id)
             if draw_date is not None:
@@ -327,7 +336,6 @@ class Store:
             session.flush()
             for row in prepared:
                 self._audit(session, "create", "lab_result", row.id, patient.id, actor, row.analyte)
-        return [lab_dict(r) for r in prepared]
 
     def delete_lab(self, patient_id: str, lab_id: int, *, actor: str = "local") -> None:
         """Remove one lab result of this patient."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from hpgtwin.trials.matching import Acceptor, fit_acceptor, match_report
 from hpgtwin.trials.observables import DEFAULT_OUTPUTS, DERIVED
 from hpgtwin.trials.population import VirtualPopulation
 from hpgtwin.trials.result import ArmResult, TrialResult
-from hpgtwin.trials.spec import CohortSpec, Population
+from hpgtwin.trials.spec import CohortSpec, Population, validate_spec
 from hpgtwin.trials.statistics import effective_sample_size
 from hpgtwin.trials.variability import Proposal, Variability
 
@@ -176,14 +177,21 @@ def _progress(enabled: bool, total: int) -> AbstractContextManager:
 
 
 def run_trial(
-    spec: CohortSpec,
+    spec: CohortSpec | dict | str | Path,
     *,
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
     chunk_size: int | None = None,
 ) -> TrialResult:
-    """Run a virtual trial (locally, on a new LocalCluster with ``workers``, or on the cluster at ``scheduler``)."""
+    """Run a virtual trial (locally, on a new LocalCluster with ``workers``, or on the cluster at ``scheduler``).
+
+    ``spec`` may be a CohortSpec, a mapping (validated) or a YAML path/text; bad specs raise CohortSpecError.
+    """
+    if isinstance(spec, dict):
+        spec = validate_spec(spec)
+    elif not isinstance(spec, CohortSpec):
+        spec = CohortSpec.from_yaml(spec)
     started = time.perf_counter()
     tasks = plan_chunks(spec, chunk_size)
     results: list[ChunkResult]

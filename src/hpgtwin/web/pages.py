@@ -142,6 +142,8 @@ def _patient_page(request: Request, patient_id: str, status: int = 200, error: s
         timeline=plots.to_fragment(timeline, "timeline") if timeline else None,
         diagram=diagram.diagram_context(record, assessment), analytes=analyte_options(), panel=PANEL,
         today=date.today().isoformat(), error=error,
+        saved=[{"kind": kind, **{k: v for k, v in row.items() if k != "payload"}}
+               for kind in ("assessment", "plan") for row in _store(request).saved_results(patient_id, kind)[:5]],
     )
 
 

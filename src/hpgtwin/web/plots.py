@@ -114,6 +114,13 @@ def projection_figure(plan: dict[str, Any], output: str, label: str) -> go.Figur
                                  line={"color": colour, "width": 2}, legendgroup=str(i)))
     if not fig.data:
         return None
+    history = (plan.get("calibration") or {}).get("history") or {}
+    measured = [o for o in history.get("observations", []) if o.get("output") == output]
+    if measured:
+        on = history.get("regimen") or "no drug"
+        fig.add_trace(go.Scatter(x=[max(o["day"], 0) / 7 for o in measured], y=[o["value"] for o in measured],
+                                 mode="markers", name=f"his measured values (week 0 = start of {on})",
+                                 marker={"symbol": "x", "size": 10, "color": "#1d2733"}))
     fig.update_layout(title=f"{label}: median and 80 % band")
     fig.update_xaxes(title_text="weeks from start")
     return _style(fig, 360)
