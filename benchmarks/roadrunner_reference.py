@@ -88,13 +88,15 @@ class RoadRunnerLoop:
     def run(
         self, p: np.ndarray, y0: np.ndarray, parameter_index: dict[str, int], days: int
     ) -> dict[str, np.ndarray]:
-        """Reset, set one man's parameters and initial state, simulate ``days`` with daily samples."""
+        """Set one man's parameters and initial state, reset (which fires the doses due at t=0), simulate
+        ``days`` with daily samples. Initial values go through ``init([species])`` so that a reset does not
+        overwrite a dose event that fires at time 0."""
         rr = self.rr
-        rr.resetAll()
         for pid in self.parameter_ids:
             rr.setValue(pid, float(p[parameter_index[pid]]))
         for sid, j in self.state_ids:
-            rr.setValue(sid, float(y0[j]))
+            rr.setValue(f"init([{sid}])", float(y0[j]))
+        rr.reset()
         result = rr.simulate(0.0, days * 24.0, days + 1, ["time", *self.output_ids])
         columns = np.asarray(result)
         return {name: columns[:, k + 1] for k, name in enumerate(self.output_ids)}

@@ -51,7 +51,18 @@ def _result(path: Path) -> tuple[CohortSpec, dict]:
 
 # Cohorts the model does not reproduce yet (hpgtwin.model calibration, owned by the physiology work): measured
 # at the time of writing with the model of that moment; the test still runs and passes once the model fits.
-CALIBRATION_GAPS: dict[str, str] = {}
+CALIBRATION_GAPS: dict[str, str] = {
+    "coviello_2005_hcg_itt": "ITT fc on TE + hCG 125 IU 0.51 vs 1.0, 500 IU 1.56 vs 1.0 (2026-11-22 00:15)",
+    "handelsman_2005_te_sperm_kinetics": "recovery to 3/5/10/20 M/mL after 4.5/4.8/7.3/10.8 vs 9.0/9.9/11.5/13.6 weeks",
+    "helo_2017_clomiphene": "E2 fc 1.42 vs 2.0, LH fc 1.84 vs 1.52, enclomiphene 0.99 vs 2.2 ng/mL",
+    "leder_2004_anastrozole_daily": "bioavailable T fc 1.60 vs 2.09",
+    "leder_2004_anastrozole_twice_weekly": "bioavailable T fc 1.26 vs 1.55",
+    "nankin_1987_cypionate_pk": "T fc days 3-5 1.8-2.3 vs 3; E2 fc days 2-7 about 2 vs 3",
+    "pitteloud_2008_feedback_sites": "GnRH frequency fc on T add-back 0.64 vs 0.50",
+    "shah_2021_anastrozole_bmi25": "week 22 E2 fc 0.61 vs 0.50, sperm fc 1.48 vs 1.82",
+    "tamoxifen_10mg_oligospermia": "week 26 LH fc 3.05 vs 2.41, E2 fc 2.13 vs 3.41",
+    "tsjoen_2005_letrozole_young": "day 28 E2 fc 0.35 vs 0.54, LH fc 3.2 vs 4.39, T fc 1.64 vs 2.46",
+}
 
 
 def _marked(paths: list[Path], gaps: dict[str, str]) -> list:
@@ -59,8 +70,14 @@ def _marked(paths: list[Path], gaps: dict[str, str]) -> list:
             if p.stem in gaps else pytest.param(p, id=p.stem) for p in paths]
 
 
+# Reported baselines the model cannot produce jointly yet (e.g. an LH SD of 4.8 on a mean of 5.1 IU/L).
+MATCHING_GAPS: dict[str, str] = {
+    "leder_2004_anastrozole_daily": "baseline LH mean 6.4 vs 5.1 IU/L when matching LH SD 4.8 (2026-11-22 00:15)",
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("path", [p for p in SPECS if CohortSpec.from_yaml(p).population.baseline], ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", _marked([p for p in SPECS if CohortSpec.from_yaml(p).population.baseline], MATCHING_GAPS))
 def test_matched_baseline_is_within_tolerance(path: Path) -> None:
     """The virtual cohort's baseline mean (or median) is within 20% of each reported value (same tolerance)."""
     _, result = _result(path)
@@ -69,9 +86,6 @@ def test_matched_baseline_is_within_tolerance(path: Path) -> None:
             target = e["target_mean"] if e["target_mean"] is not None else e["target_median"]
             achieved = e["achieved_mean"] if e["target_mean"] is not None else e["achieved_median"]
             assert abs(math.log(achieved / target)) <= LN_TOL, f"baseline {q}: {achieved:.3g} vs {target:.3g}"
-
-
-MATCHING_GAPS: dict[str, str] = {}
 
 
 @pytest.mark.slow

@@ -62,6 +62,7 @@ def create_app(store: Store | None = None, *, database_url: str | None = None, t
     app.state.jobs = Jobs()
     app.state.latest_plan = {}
     app.state.trial_specs = {}
+    app.state.assessments = {}
     app.state.max_trial_patients = max_trial_patients or services.MAX_TRIAL_PATIENTS
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 

@@ -40,12 +40,21 @@ def _see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+ASSESSMENT_CACHE_SIZE = 256  # assumption: assessments of this many record versions stay in memory
+
+
 def _assessment(request: Request, patient_id: str, audience: str = "clinician"
                 ) -> tuple[dict[str, Any] | None, str | None]:
-    """The assessment of a stored patient, or None and the reason it could not be made."""
+    """The assessment of a stored patient (cached per record content), or None and the reason it failed."""
+    cache: dict[str, Any] = request.app.state.assessments
     try:
-        pf = _store(request).patient_file(patient_id)
-        return services.assess(pf, audience=audience), None
+        document = _store(request).patient_file_dict(patient_id)
+        key = job_key("assess", document, audience)
+        if key not in cache:
+            cache[key] = services.assess(services.load_patient_file(document), audience=audience)
+            while len(cache) > ASSESSMENT_CACHE_SIZE:
+                cache.pop(next(iter(cache)))
+        return cache[key], None
     except (InputError, services.Unavailable) as exc:
         return None, str(exc)
 
@@ -88,8 +97,15 @@ def login(request: Request, token: str = Form(...)) -> Response:
 
 @router.get("/")
 def index(request: Request) -> HTMLResponse:
-    """The patient list, a new-patient form and the import form."""
-    return render(request, "index.html", patients=_store(request).list_patients())
+    """The patient list with each man's phenotype and alerts, a new-patient form and the import form."""
+    patients = _store(request).list_patients()
+    for patient in patients:
+        assessment, error = _assessment(request, patient["id"])
+        patient["phenotype"] = [p.get("code") for p in (assessment or {}).get("phenotype", [])]
+        alerts = (assessment or {}).get("alerts", [])
+        patient["alert_count"] = len([a for a in alerts if a.get("severity") not in ("info", None)])
+        patient["assessment_error"] = error
+    return render(request, "index.html", patients=patients)
 
 
 @router.post("/patients", dependencies=csrf)

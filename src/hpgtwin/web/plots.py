@@ -6,7 +6,7 @@ installed plotly package; no network).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import plotly.graph_objects as go
@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 PALETTE = ("#1f5f8b", "#c0392b", "#27ae60", "#8e44ad", "#d68910", "#117a65", "#7f8c8d")
 BAND_COLOURS = ("rgba(31,95,139,0.12)", "rgba(192,57,43,0.12)", "rgba(39,174,96,0.12)", "rgba(142,68,173,0.12)")
 PLOT_CONFIG = {"displaylogo": False, "responsive": True}
+MIN_PAD_DAYS = 14  # the timeline shows at least two weeks either side of the data, so one draw is not a blur
 
 # Lab timeline panels: title and the (analyte key, label) series drawn in it (canonical units).
 TIMELINE_PANELS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
@@ -86,6 +87,11 @@ def lab_timeline(record: dict[str, Any], t_e2_threshold: float | None = None) ->
         if keys[0][0] == "t_e2_ratio" and t_e2_threshold is not None:
             fig.add_hline(y=t_e2_threshold, line_dash="dash", line_color="#c0392b", row=row, col=1,
                           annotation_text=f"T/E2 = {t_e2_threshold:g}", annotation_position="bottom right")
+    dates = [date.fromisoformat(d) for points in series.values() for d, _ in points]
+    dates += [date.fromisoformat(r["start_date"]) for r in record.get("regimens", []) if r["start_date"]]
+    first, last = min(dates), max(dates)
+    pad = timedelta(days=max(MIN_PAD_DAYS, (last - first).days * 0.05))
+    fig.update_xaxes(type="date", tickformat="%Y-%m-%d", range=[(first - pad).isoformat(), (last + pad).isoformat()])
     today = date.today().isoformat()
     for i, regimen in enumerate(record.get("regimens", [])):
         if not regimen["start_date"]:

@@ -1,0 +1,60 @@
+"""Calibration target `leder_2004_anastrozole_daily`: Leder BZ et al. JCEM 2004;89:1174-1180.
+
+Population: {'n': 12, 'age_years': {'min': 62, 'max': 74}, 'condition': 'older men, screening T < 350 ng/dL'}. Regimen: anastrozole 1 mg daily.
+Virtual experiment(s) in tools/calib_experiments.py: leder_daily.
+Tolerance (calibration brief, calibration_targets.yaml header): |ln(model/published)| <= ln 1.2, i.e.
+fold changes (and times, cohort baselines) within 20%. Known misses are strict xfails with the model value;
+docs/validation.md has the full table.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import calib_experiments as ce  # noqa: E402
+
+TOL = math.log(1.2)  # fold changes within 20% (calibration brief)
+
+# (experiment, observable, published value, where the number comes from)
+PUBLISHED = [
+    ("leder_daily", "baseline_testosterone_ng_dl", 343, "baseline"),
+    ("leder_daily", "baseline_estradiol_pg_ml", 26, "baseline"),
+    ("leder_daily", "baseline_lh_iu_l", 5.1, "baseline"),
+    ("leder_daily", "testosterone_fc_week12", 1.667638, "fc"),
+    ("leder_daily", "bioavailable_testosterone_fc_week12", 2.090909, "fc"),
+    ("leder_daily", "estradiol_fc_week12", 0.653846, "fc"),
+    ("leder_daily", "lh_fc_week12", 1.54902, "fc"),
+]
+# Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
+KNOWN_MISSES = {
+    ("leder_daily", "bioavailable_testosterone_fc_week12"): "model 1.51 vs published 2.09",
+    ("leder_daily", "lh_fc_week12"): "model 2.17 vs published 1.55",
+}
+
+
+def _cases():
+    """Parametrised cases, known misses marked as strict xfails."""
+    for key, name, published, where in PUBLISHED:
+        marks = ()
+        if (key, name) in KNOWN_MISSES:
+            marks = pytest.mark.xfail(strict=True, reason=f"known miss: {KNOWN_MISSES[(key, name)]}")
+        yield pytest.param(key, name, published, where, marks=marks, id=f"{key}-{name}")
+
+
+@pytest.fixture(scope="module")
+def observed():
+    """Model observables of every experiment of this target (shipped parameters, adaptive solver)."""
+    return {key: ce.observe(key) for key in sorted({p[0] for p in PUBLISHED})}
+
+
+@pytest.mark.parametrize(("key", "name", "published", "where"), list(_cases()))
+def test_within_20_percent(observed, key, name, published, where):
+    """The model reproduces the published number within 20% (ln 1.2)."""
+    model = observed[key][name]
+    assert abs(math.log(model / published)) <= TOL, f"{name}: model {model:.4g} vs published {published:.4g} ({where})"

@@ -1,0 +1,75 @@
+"""Calibration target `leder_2004_anastrozole_twice_weekly`: Leder BZ et al. JCEM 2004;89:1174-1180.
+
+Population: {'n': 11, 'age_years': {'min': 62, 'max': 74}, 'condition': 'older men, screening T < 350 ng/dL'}. Regimen: anastrozole 1 mg twice weekly.
+Virtual experiment(s) in tools/calib_experiments.py: leder_twice_weekly.
+Tolerance (calibration brief, calibration_targets.yaml header): |ln(model/published)| <= ln 1.2, i.e.
+fold changes (and times, cohort baselines) within 20%. Known misses are strict xfails with the model value;
+docs/validation.md has the full table.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import calib_experiments as ce  # noqa: E402
+
+TOL = math.log(1.2)  # fold changes within 20% (calibration brief)
+
+# (experiment, observable, published value, where the number comes from)
+PUBLISHED = [
+    ("leder_twice_weekly", "baseline_testosterone_ng_dl", 397, "baseline"),
+    ("leder_twice_weekly", "baseline_estradiol_pg_ml", 27, "baseline"),
+    ("leder_twice_weekly", "testosterone_fc_week12", 1.309824, "fc"),
+    ("leder_twice_weekly", "bioavailable_testosterone_fc_week12", 1.547826, "fc"),
+    ("leder_twice_weekly", "estradiol_fc_week12", 0.62963, "fc"),
+]
+# Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
+KNOWN_MISSES = {
+    ("leder_twice_weekly", "testosterone_fc_week12"): "model 1.58 vs published 1.31",
+}
+
+
+def _cases():
+    """Parametrised cases, known misses marked as strict xfails."""
+    for key, name, published, where in PUBLISHED:
+        marks = ()
+        if (key, name) in KNOWN_MISSES:
+            marks = pytest.mark.xfail(strict=True, reason=f"known miss: {KNOWN_MISSES[(key, name)]}")
+        yield pytest.param(key, name, published, where, marks=marks, id=f"{key}-{name}")
+
+
+@pytest.fixture(scope="module")
+def observed():
+    """Model observables of every experiment of this target (shipped parameters, adaptive solver)."""
+    return {key: ce.observe(key) for key in sorted({p[0] for p in PUBLISHED})}
+
+
+@pytest.mark.parametrize(("key", "name", "published", "where"), list(_cases()))
+def test_within_20_percent(observed, key, name, published, where):
+    """The model reproduces the published number within 20% (ln 1.2)."""
+    model = observed[key][name]
+    assert abs(math.log(model / published)) <= TOL, f"{name}: model {model:.4g} vs published {published:.4g} ({where})"
+
+
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: model E2 fold change 0.70 (twice weekly) vs 0.57 (daily): "
+                   "ratio 1.24, just outside 20%")
+def test_shape_same_e2_suppression_as_daily():
+    """Leder 2004: twice weekly gives the same E2 suppression as daily (within 20% of each other)."""
+    daily, twice = ce.observe("leder_daily"), ce.observe("leder_twice_weekly")
+    assert abs(math.log(twice["estradiol_fc_week12"] / daily["estradiol_fc_week12"])) <= TOL
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: the fitted twice-weekly cohort (lower baseline LH, 3.1 vs 4.9 "
+                   "IU/L) responds more; model T fold change 1.58 twice weekly vs 1.44 daily")
+def test_shape_smaller_t_rise_than_daily():
+    """Leder 2004: twice weekly gives a smaller T rise than daily (P = 0.012)."""
+    daily, twice = ce.observe("leder_daily"), ce.observe("leder_twice_weekly")
+    assert twice["testosterone_fc_week12"] < daily["testosterone_fc_week12"]

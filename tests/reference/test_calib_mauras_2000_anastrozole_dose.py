@@ -1,0 +1,61 @@
+"""Calibration target `mauras_2000_anastrozole_dose`: Mauras N et al. JCEM 2000;85:2370-2377.
+
+Population: {'n': 12, 'age_years': {'mean': 16.1}, 'condition': 'healthy late-pubertal males'}. Regimen: ['anastrozole 0.5 mg daily', 'anastrozole 1 mg daily'].
+Virtual experiment(s) in tools/calib_experiments.py: mauras_0.5mg, mauras_1mg.
+Tolerance (calibration brief, calibration_targets.yaml header): |ln(model/published)| <= ln 1.2, i.e.
+fold changes (and times, cohort baselines) within 20%. Known misses are strict xfails with the model value;
+docs/validation.md has the full table.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import calib_experiments as ce  # noqa: E402
+
+TOL = math.log(1.2)  # fold changes within 20% (calibration brief)
+
+# (experiment, observable, published value, where the number comes from)
+PUBLISHED = [
+    ("mauras_0.5mg", "estradiol_fc_day10", 0.5, "0.5 mg daily"),
+    ("mauras_1mg", "estradiol_fc_day10", 0.5, "1 mg daily"),
+]
+# Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
+KNOWN_MISSES = {
+    ("mauras_0.5mg", "estradiol_fc_day10"): "model 0.604 vs published 0.5",
+}
+
+
+def _cases():
+    """Parametrised cases, known misses marked as strict xfails."""
+    for key, name, published, where in PUBLISHED:
+        marks = ()
+        if (key, name) in KNOWN_MISSES:
+            marks = pytest.mark.xfail(strict=True, reason=f"known miss: {KNOWN_MISSES[(key, name)]}")
+        yield pytest.param(key, name, published, where, marks=marks, id=f"{key}-{name}")
+
+
+@pytest.fixture(scope="module")
+def observed():
+    """Model observables of every experiment of this target (shipped parameters, adaptive solver)."""
+    return {key: ce.observe(key) for key in sorted({p[0] for p in PUBLISHED})}
+
+
+@pytest.mark.parametrize(("key", "name", "published", "where"), list(_cases()))
+def test_within_20_percent(observed, key, name, published, where):
+    """The model reproduces the published number within 20% (ln 1.2)."""
+    model = observed[key][name]
+    assert abs(math.log(model / published)) <= TOL, f"{name}: model {model:.4g} vs published {published:.4g} ({where})"
+
+
+
+def test_shape_doses_equivalent(observed):
+    """Mauras 2000: about the same E2 fall with 0.5 mg and 1 mg (within 20% of each other)."""
+    a, b = observed["mauras_0.5mg"]["estradiol_fc_day10"], observed["mauras_1mg"]["estradiol_fc_day10"]
+    assert abs(math.log(a / b)) <= TOL

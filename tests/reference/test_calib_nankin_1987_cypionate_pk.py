@@ -1,0 +1,74 @@
+"""Calibration target `nankin_1987_cypionate_pk`: Nankin HR. Fertil Steril 1987;47:1004-1009.
+
+Population: {'n': 11, 'condition': 'hypogonadal men'}. Regimen: testosterone cypionate 200 mg once.
+Virtual experiment(s) in tools/calib_experiments.py: nankin.
+Tolerance (calibration brief, calibration_targets.yaml header): |ln(model/published)| <= ln 1.2, i.e.
+fold changes (and times, cohort baselines) within 20%. Known misses are strict xfails with the model value;
+docs/validation.md has the full table.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import calib_experiments as ce  # noqa: E402
+
+TOL = math.log(1.2)  # fold changes within 20% (calibration brief)
+
+# (experiment, observable, published value, where the number comes from)
+PUBLISHED = [
+    ("nankin", "testosterone_peak_fc_days1_7", 3.0, "hypogonadal man: Leydig 0.4 (assumption)"),
+    ("nankin", "estradiol_peak_fc_days2_7", 3.0, "fc"),
+]
+# Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
+KNOWN_MISSES = {
+    ("nankin", "estradiol_peak_fc_days2_7"): "model 2.38 vs published 3",
+}
+
+
+def _cases():
+    """Parametrised cases, known misses marked as strict xfails."""
+    for key, name, published, where in PUBLISHED:
+        marks = ()
+        if (key, name) in KNOWN_MISSES:
+            marks = pytest.mark.xfail(strict=True, reason=f"known miss: {KNOWN_MISSES[(key, name)]}")
+        yield pytest.param(key, name, published, where, marks=marks, id=f"{key}-{name}")
+
+
+@pytest.fixture(scope="module")
+def observed():
+    """Model observables of every experiment of this target (shipped parameters, adaptive solver)."""
+    return {key: ce.observe(key) for key in sorted({p[0] for p in PUBLISHED})}
+
+
+@pytest.mark.parametrize(("key", "name", "published", "where"), list(_cases()))
+def test_within_20_percent(observed, key, name, published, where):
+    """The model reproduces the published number within 20% (ln 1.2)."""
+    model = observed[key][name]
+    assert abs(math.log(model / published)) <= TOL, f"{name}: model {model:.4g} vs published {published:.4g} ({where})"
+
+
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: a first-order IM depot feeding serum T (t1/2 1 h) releases fastest "
+                   "on day 0, so the model peaks on day 1, not days 2-5; needs a delayed (transit) ester depot")
+def test_shape_peak_on_days_2_to_5(observed):
+    """Nankin 1987: serum T peaks on days 2-5 after testosterone cypionate 200 mg."""
+    assert 2 <= observed["nankin"]["testosterone_peak_day"] <= 5
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: model T on day 14 is 1.25x baseline (same depot limitation)")
+def test_shape_back_to_baseline_by_day_14(observed):
+    """Nankin 1987: T back to basal by days 13-14 (tolerance: within 20% of baseline)."""
+    assert observed["nankin"]["testosterone_fc_day14"] <= 1.2
+
+
+def test_shape_lh_suppressed(observed):
+    """Nankin 1987: LH suppressed after the injection (day-7 LH below baseline)."""
+    assert observed["nankin"]["lh_fc_day7"] < 1.0

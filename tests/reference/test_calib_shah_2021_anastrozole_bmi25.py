@@ -1,0 +1,82 @@
+"""Calibration target `shah_2021_anastrozole_bmi25`: Shah T, Nyirenda T, Shin D. Transl Androl Urol 2021 (PMC8039603); the seed documents call it Helo 2015.
+
+Population: {'n': 30, 'age_years': {'median': 34, 'iqr': [33, 38]}, 'bmi_kg_m2': {'median': 28.7, 'iqr': [26.6, 32.2]}, 'condition': 'hypogonadal subfertile men, BMI >= 25'}. Regimen: anastrozole 1 mg daily.
+Virtual experiment(s) in tools/calib_experiments.py: shah.
+Tolerance (calibration brief, calibration_targets.yaml header): |ln(model/published)| <= ln 1.2, i.e.
+fold changes (and times, cohort baselines) within 20%. Known misses are strict xfails with the model value;
+docs/validation.md has the full table.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import calib_experiments as ce  # noqa: E402
+
+TOL = math.log(1.2)  # fold changes within 20% (calibration brief)
+
+# (experiment, observable, published value, where the number comes from)
+PUBLISHED = [
+    ("shah", "baseline_testosterone_ng_dl", 270.6, "baseline"),
+    ("shah", "baseline_estradiol_pg_ml", 32.0, "baseline"),
+    ("shah", "baseline_lh_iu_l", 3.4, "baseline"),
+    ("shah", "baseline_sperm_concentration_million_ml", 7.8, "baseline"),
+    ("shah", "baseline_fsh_iu_l", 4.8, "abs"),
+    ("shah", "testosterone_fc_week4", 1.775314, "fc"),
+    ("shah", "testosterone_fc_week13", 1.702513, "fc"),
+    ("shah", "testosterone_fc_week22", 1.522542, "fc"),
+    ("shah", "estradiol_fc_week22", 0.496875, "fc"),
+    ("shah", "t_e2_ratio_fc_week22", 2.944444, "fc"),
+    ("shah", "lh_fc_week22", 1.588235, "fc"),
+    ("shah", "fsh_fc_week22", 1.583333, "fc"),
+    ("shah", "sperm_concentration_fc_week22", 1.820513, "fc"),
+    ("shah", "total_motile_count_fc_week22", 1.404762, "fc"),
+    ("shah", "testosterone_drift_week22_vs_week4", 0.857619, "shape: T peaks near month 1, drifts down"),
+]
+# Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
+KNOWN_MISSES = {
+    ("shah", "baseline_fsh_iu_l"): "model 3.82 vs published 4.8",
+    ("shah", "estradiol_fc_week22"): "model 0.629 vs published 0.497",
+    ("shah", "sperm_concentration_fc_week22"): "model 1.5 vs published 1.82",
+}
+
+
+def _cases():
+    """Parametrised cases, known misses marked as strict xfails."""
+    for key, name, published, where in PUBLISHED:
+        marks = ()
+        if (key, name) in KNOWN_MISSES:
+            marks = pytest.mark.xfail(strict=True, reason=f"known miss: {KNOWN_MISSES[(key, name)]}")
+        yield pytest.param(key, name, published, where, marks=marks, id=f"{key}-{name}")
+
+
+@pytest.fixture(scope="module")
+def observed():
+    """Model observables of every experiment of this target (shipped parameters, adaptive solver)."""
+    return {key: ce.observe(key) for key in sorted({p[0] for p in PUBLISHED})}
+
+
+@pytest.mark.parametrize(("key", "name", "published", "where"), list(_cases()))
+def test_within_20_percent(observed, key, name, published, where):
+    """The model reproduces the published number within 20% (ln 1.2)."""
+    model = observed[key][name]
+    assert abs(math.log(model / published)) <= TOL, f"{name}: model {model:.4g} vs published {published:.4g} ({where})"
+
+
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: Leydig desensitization fitted near zero, so model T is flat "
+                   "from week 4 to week 22 (ratio 0.999 vs published 0.858)")
+def test_shape_t_peaks_early_and_drifts_down(observed):
+    """Shah 2021 shape: T peaks near month 1 and drifts down by month 5 (480 -> 461 -> 412 ng/dL).
+
+    Tolerance: a visible drift, week-22 T at least 5% below week-4 T (published: 14% below).
+    """
+    o = observed["shah"]
+    assert o["testosterone_fc_week22"] <= 0.95 * o["testosterone_fc_week4"]

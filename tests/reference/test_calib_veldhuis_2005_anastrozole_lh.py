@@ -1,0 +1,61 @@
+"""Calibration target `veldhuis_2005_anastrozole_lh`: Veldhuis JD, Iranmanesh A. JCEM 2005;90:211-218 (PMC1315304).
+
+Population: {'condition': 'young and older men'}. Regimen: anastrozole (short course).
+Virtual experiment(s) in tools/calib_experiments.py: veldhuis_older, veldhuis_young.
+Tolerance (calibration brief, calibration_targets.yaml header): |ln(model/published)| <= ln 1.2, i.e.
+fold changes (and times, cohort baselines) within 20%. Known misses are strict xfails with the model value;
+docs/validation.md has the full table.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+
+import calib_experiments as ce  # noqa: E402
+
+TOL = math.log(1.2)  # fold changes within 20% (calibration brief)
+
+# (experiment, observable, published value, where the number comes from)
+PUBLISHED = [
+    ("veldhuis_young", "estradiol_fc_day10", 0.5, "young men; 10 mg/d x 10 d assumed"),
+    ("veldhuis_young", "lh_fc_day10", 2.1, "young men"),
+    ("veldhuis_older", "estradiol_fc_day10", 0.5, "older men"),
+    ("veldhuis_older", "lh_fc_day10", 2.1, "older men"),
+]
+# Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
+KNOWN_MISSES = {
+}
+
+
+def _cases():
+    """Parametrised cases, known misses marked as strict xfails."""
+    for key, name, published, where in PUBLISHED:
+        marks = ()
+        if (key, name) in KNOWN_MISSES:
+            marks = pytest.mark.xfail(strict=True, reason=f"known miss: {KNOWN_MISSES[(key, name)]}")
+        yield pytest.param(key, name, published, where, marks=marks, id=f"{key}-{name}")
+
+
+@pytest.fixture(scope="module")
+def observed():
+    """Model observables of every experiment of this target (shipped parameters, adaptive solver)."""
+    return {key: ce.observe(key) for key in sorted({p[0] for p in PUBLISHED})}
+
+
+@pytest.mark.parametrize(("key", "name", "published", "where"), list(_cases()))
+def test_within_20_percent(observed, key, name, published, where):
+    """The model reproduces the published number within 20% (ln 1.2)."""
+    model = observed[key][name]
+    assert abs(math.log(model / published)) <= TOL, f"{name}: model {model:.4g} vs published {published:.4g} ({where})"
+
+
+
+def test_shape_older_men_smaller_t_rise(observed):
+    """Veldhuis 2005: older men fail to reach the young men's T rise on anastrozole."""
+    assert observed["veldhuis_older"]["testosterone_fc_day10"] < observed["veldhuis_young"]["testosterone_fc_day10"]
