@@ -57,6 +57,7 @@ CALIBRATION_GAPS: dict[str, str] = {
     "helo_2017_clomiphene": "E2 fc 1.42 vs 2.0, LH fc 1.84 vs 1.52, enclomiphene 0.99 vs 2.2 ng/mL",
     "leder_2004_anastrozole_daily": "bioavailable T fc 1.60 vs 2.09",
     "leder_2004_anastrozole_twice_weekly": "bioavailable T fc 1.26 vs 1.55",
+    "mauras_2000_anastrozole_dose": "day 10 E2 fc 0.60 (0.5 mg) vs 0.50, at the edge of the 20% band",
     "nankin_1987_cypionate_pk": "T fc days 3-5 1.8-2.3 vs 3; E2 fc days 2-7 about 2 vs 3",
     "pitteloud_2008_feedback_sites": "GnRH frequency fc on T add-back 0.64 vs 0.50",
     "shah_2021_anastrozole_bmi25": "week 22 E2 fc 0.61 vs 0.50, sperm fc 1.48 vs 1.82",
