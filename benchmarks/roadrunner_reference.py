@@ -82,20 +82,24 @@ class RoadRunnerLoop:
         known |= set(rr.model.getCompartmentIds())
         params = tuple(p for p in parameter_ids if p in known)
         outputs = tuple(o for o in output_ids if o in known or o in set(rr.model.getReactionIds()))
-        states = tuple((s, j) for j, s in enumerate(state_ids) if s in known)
+        position = {s: j for j, s in enumerate(state_ids)}
+        species = rr.model.getFloatingSpeciesIds()
+        if any(s not in position for s in species):
+            raise ValueError("the SBML has species that are not model states")
+        states = tuple((s, position[s]) for s in species)  # in roadrunner's species order
         return cls(rr, params, states, outputs or output_ids)
 
     def run(
         self, p: np.ndarray, y0: np.ndarray, parameter_index: dict[str, int], days: int
     ) -> dict[str, np.ndarray]:
         """Set one man's parameters and initial state, reset (which fires the doses due at t=0), simulate
-        ``days`` with daily samples. Initial values go through ``init([species])`` so that a reset does not
-        overwrite a dose event that fires at time 0."""
+        ``days`` with daily samples. Initial values are set as init concentrations (compartment volume 1) so
+        that the reset does not overwrite a dose event that fires at time 0."""
         rr = self.rr
         for pid in self.parameter_ids:
             rr.setValue(pid, float(p[parameter_index[pid]]))
-        for sid, j in self.state_ids:
-            rr.setValue(f"init([{sid}])", float(y0[j]))
+        columns = [j for _, j in self.state_ids]
+        rr.model.setFloatingSpeciesInitConcentrations(np.ascontiguousarray(y0[columns], dtype=float))
         rr.reset()
         result = rr.simulate(0.0, days * 24.0, days + 1, ["time", *self.output_ids])
         columns = np.asarray(result)

@@ -19,6 +19,14 @@ from hpgtwin.model import MODEL  # noqa: E402
 from hpgtwin.params import load_covariate_effects, load_model_parameters  # noqa: E402
 
 DOCS = ce.ROOT / "docs"
+KNOWN_SHAPE_MISSES = (
+    "Shah 2021: T does not drift down from month 1 to month 5 (Leydig desensitization fitted near zero).",
+    "Leder 2004: twice weekly vs daily - E2 suppression differs by 24% (limit 20%) and the T rise is not smaller.",
+    "Nankin 1987: serum T peaks on day 1, not days 2-5, and is 1.25x baseline on day 14 (first-order ester depot).",
+    "Ageing: total T does not fall with age (free T does), with the assumed age slopes.",
+    "TRT + hCG 500 IU every other day: sperm output is lost (FSH-dependent germ-cell loss too strong), contrary to "
+    "Hsieh 2013.",
+)
 
 
 def _fmt(v: float) -> str:
@@ -51,6 +59,11 @@ def validation_markdown(rows: list[dict]) -> str:
         flag = "yes" if abs(r["error"]) <= 1.0 else "**no**"
         lines.append(f"| {r['target']} | {r['name']} | {kind} | {_fmt(r['observed'])} | {_fmt(r['model'])} | "
                      f"{r['error']:+.2f} | {flag} | {r['note']} |")
+    lines += ["", "## Shape checks and generalisation", "",
+              "Shape statements of the targets and held-out behaviours are tests in `tests/reference/test_calib_*.py`",
+              "and `tests/reference/test_model_generalisation.py`; known misses there are strict xfails whose reason",
+              "gives the model value. At the time of writing they are:", ""]
+    lines += [f"- {m}" for m in KNOWN_SHAPE_MISSES]
     lines += ["", DISCLAIMER, ""]
     return "\n".join(lines)
 

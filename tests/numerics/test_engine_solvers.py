@@ -125,3 +125,16 @@ def test_bad_inputs_raise_input_errors() -> None:
         simulate(None, model=TOY, days=-1)
     with pytest.raises(InputError, match="method"):
         simulate(None, model=TOY, days=2, method="euler")  # type: ignore[arg-type]
+
+
+def test_baseline_states_are_steady_for_a_varied_population() -> None:
+    """Every man's baseline has |dy/dt| < 1e-9 of the state per hour (solver target 1e-11) and is non-negative."""
+    from hpgtwin.model.steady_state import baseline_states
+
+    params = population(TOY, 200, VARIED, seed=11)
+    y, ok = baseline_states(TOY, params)
+    assert ok.all()
+    compiled = compile_model(TOY)
+    dy = compiled.rhs(y, params.values)
+    assert np.max(np.abs(dy) / (np.abs(y) + 1e-10)) < 1e-9
+    assert np.min(y) >= 0.0

@@ -85,3 +85,14 @@ def test_ageing_lowers_free_t_and_raises_shbg():
     old = simulate(None, parameters=Patient(id="o", age_years=75, bmi_kg_m2=24), days=1).outputs
     assert old["free_testosterone_pg_ml"][0, 0] < young["free_testosterone_pg_ml"][0, 0]
     assert old["shbg_nmol_l"][0, 0] > young["shbg_nmol_l"][0, 0]
+
+
+@pytest.mark.xfail(strict=True, reason="known miss: the fitted early (FSH-dependent) germ-cell loss is strong, so "
+                   "with FSH suppressed by exogenous T the model loses spermatogenesis even though hCG keeps "
+                   "intratesticular T up (model sperm concentration about 0 at 26 weeks)")
+def test_trt_with_low_dose_hcg_preserves_sperm_output():
+    """TE 200 mg/wk + hCG 500 IU every other day for 26 weeks keeps sperm concentration >= 20% of baseline
+    (Hsieh TC et al., J Urol 2013;189:647: concomitant hCG preserved semen parameters on TRT [recalled])."""
+    tr = simulate("testosterone enanthate 200 mg weekly + hcg 500 IU every other day", days=182, method="fast")
+    sc = tr.outputs["sperm_concentration_million_ml"][0]
+    assert sc[-1] >= 0.2 * sc[0]

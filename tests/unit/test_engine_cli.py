@@ -57,3 +57,21 @@ def test_export_sbml_writes_valid_sbml(tmp_path) -> None:
     assert model.getTimeUnits() == "hour"
     assert model.getNumEvents() == 4
     assert model.getAssignmentRuleByVariable("testosterone_ng_dl") is not None
+
+
+def test_simulate_and_export_for_a_patient_file(tmp_path) -> None:
+    """--patient personalises both commands (example patient of the repository)."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "patients" / "estradiol-oversuppressed-on-anastrozole.json"
+    if not example.exists():
+        pytest.skip("example patient file not present")
+    result = runner.invoke(app, ["simulate", "--patient", str(example), "--regimen", "anastrozole 1 mg daily",
+                                 "--days", "2"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["testosterone_ng_dl"]) == 3
+    target = tmp_path / "man.xml"
+    result = runner.invoke(app, ["export", "sbml", "--patient", str(example), "--regimen", "anastrozole 1 mg daily",
+                                 "--days", "5", "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    assert libsbml.readSBMLFromFile(str(target)).getModel().getNumEvents() == 5

@@ -28,18 +28,20 @@ def _solve(compiled: CompiledModel, y: np.ndarray, p: np.ndarray, relax_hours: f
     return status
 
 
-def baseline_state(
+def baseline_states(
     model: Model, parameters: ParameterSet, *, compiled: CompiledModel | None = None,
     relax_hours: float = RELAX_HOURS, tol: float = RESIDUAL_TOL,
-) -> np.ndarray:
-    """Initial states (n_pat, n_states): steady state without drug, declared values where ``initial`` is set.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Initial states (n_pat, n_states) and a found-flag per man, never raising (for virtual populations).
 
-    The first man is solved from the declared guess; the others start Newton from his state.
+    The first man is solved from the declared guess; the others start Newton from his state, and fall back
+    to relaxation by Rodas4 only when Newton fails.
     """
     compiled = compiled or compile_model(model)
     p = np.ascontiguousarray(parameters.for_model(model).values)
     key = model_key(model)
     y = np.empty((p.shape[0], len(model.states)))
+    ok = np.ones(p.shape[0], dtype=bool)
     todo = []
     for b in range(p.shape[0]):
         hit = _cache.get((key, p[b].tobytes()))
@@ -49,26 +51,35 @@ def baseline_state(
             y[b] = hit
     if todo:
         first = np.ascontiguousarray(initial_guess(model, 1))
-        status = _solve(compiled, first, np.ascontiguousarray(p[todo[:1]]), relax_hours, tol)
-        _check(model, status, todo[:1])
-        rest = np.ascontiguousarray(np.repeat(first, len(todo), axis=0))
-        rest[0] = first[0]
+        status_first = _solve(compiled, first, np.ascontiguousarray(p[todo[:1]]), relax_hours, tol)
+        guess = first if status_first[0] == 0 else np.ascontiguousarray(initial_guess(model, 1))
+        rest = np.ascontiguousarray(np.repeat(guess, len(todo), axis=0))
+        status = np.zeros(len(todo), dtype=np.int64)
+        status[0] = status_first[0]
         if len(todo) > 1:
-            status = _solve(compiled, rest[1:], np.ascontiguousarray(p[todo[1:]]), relax_hours, tol)
-            _check(model, status, todo[1:])
+            status[1:] = _solve(compiled, rest[1:], np.ascontiguousarray(p[todo[1:]]), relax_hours, tol)
+        rest[0] = first[0]
+        found = (status == 0) & np.all(np.isfinite(rest), axis=1)
         y[todo] = rest
-        for b in todo:
-            if len(_cache) >= _CACHE_SIZE:
-                _cache.pop(next(iter(_cache)))
-            _cache[(key, p[b].tobytes())] = y[b].copy()
+        ok[todo] = found
+        for b, good in zip(todo, found, strict=True):
+            if good:
+                if len(_cache) >= _CACHE_SIZE:
+                    _cache.pop(next(iter(_cache)))
+                _cache[(key, p[b].tobytes())] = y[b].copy()
     for j, s in enumerate(model.states):
         if s.initial is not None:
             y[:, j] = s.initial
+    return y, ok
+
+
+def baseline_state(
+    model: Model, parameters: ParameterSet, *, compiled: CompiledModel | None = None,
+    relax_hours: float = RELAX_HOURS, tol: float = RESIDUAL_TOL,
+) -> np.ndarray:
+    """Initial states (n_pat, n_states): drug-free steady state; raises SolverError if a man has none."""
+    y, ok = baseline_states(model, parameters, compiled=compiled, relax_hours=relax_hours, tol=tol)
+    if not np.all(ok):
+        bad = int(np.flatnonzero(~ok)[0])
+        raise SolverError(f"{model.name}: no baseline steady state for patient {bad}")
     return y
-
-
-def _check(model: Model, status: np.ndarray, rows: list[int]) -> None:
-    """Raise when any patient has no steady state."""
-    if np.any(status != 0):
-        bad = rows[int(np.flatnonzero(status != 0)[0])]
-        raise SolverError(f"{model.name}: no baseline steady state for patient {bad} (solver status)")

@@ -111,9 +111,10 @@ def simulate(
 ) -> Trajectory:
     """Simulate one man or a batch under a regimen from the drug-free baseline; outputs sampled daily (trough).
 
-    ``method="adaptive"``: Rodas4 with the analytic Jacobian at (rtol, atol). ``method="fast"``: fixed-step
-    ETD2 with steps of at most ``step_h`` hours (for virtual trials). Patients whose solve fails get NaN and a
-    non-zero ``Trajectory.status``; a single patient's failure raises :class:`SolverError`.
+    ``method="adaptive"``: Rodas4 with the analytic sparse Jacobian at (rtol, atol). ``method="fast"``:
+    ETDRK4 (Jacobian diagonal integrated exactly) with steps of at most ``step_h`` hours, ramped up from short
+    steps after each dose (for virtual trials and fitting). ``initial_state`` replaces the drug-free baseline.
+    Patients whose solve fails get NaN and a non-zero ``Trajectory.status``; if all fail, SolverError.
     """
     model = model or default_model()
     text, reg = resolve_regimen(regimen)
