@@ -129,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sizes = SIZES["quick" if args.quick else "full"]
     runners = {"single": single.run, "batch": batch.run, "trial": trial.run}
-    results: dict[str, Any] = {"environment": environment(), "mode": "quick" if args.quick else "full"}
+    results: dict[str, Any] = {}
+    if args.out.exists():  # a partial run (--only) updates its parts and keeps the others
+        results = json.loads(args.out.read_text())
+    results.update({"environment": environment(), "mode": "quick" if args.quick else "full"})
     for name in [n.strip() for n in args.only.split(",") if n.strip()]:
         start = time.perf_counter()
         try:

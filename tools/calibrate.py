@@ -48,6 +48,7 @@ POPULATION = (
     "er_kd_enclomiphene_ng_ml", "er_kd_zuclomiphene_ng_ml", "zuclomiphene_intrinsic_activity",
     "er_kd_tamoxifen_ng_ml", "tamoxifen_intrinsic_activity",
     "germ_loss_fsh_max_per_h", "germ_fsh_k_iu_l", "germ_loss_itt_max_per_h", "germ_itt_k_nmol_l", "germ_itt_hill",
+    "germ_itt_rescue_k_nmol_l",
     "epididymal_transit_d", "spermatogenesis_duration_d", "brain_aromatase_e2_pg_ml", "shbg_serm_emax",
 )
 BMI_SLOPES = (("adipose_aromatase_scale", "bmi_kg_m2"), ("shbg_production_scale", "bmi_kg_m2"))

@@ -7,7 +7,7 @@ wants children is never offered testosterone.
 
 from __future__ import annotations
 
-from clinic_property_cases import NORMAL_SEMEN, OLIGO_SEMEN, case
+from clinic_cases import NORMAL_SEMEN, OLIGO_SEMEN, case
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 

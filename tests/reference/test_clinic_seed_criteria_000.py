@@ -9,7 +9,7 @@ Lab values are exact inputs; there is no numerical tolerance in these tests.
 from __future__ import annotations
 
 import pytest
-from clinic_seed_cases import OLIGO_SEMEN, case, fits, monitoring_rules, phenotypes, report, therapy_rules
+from clinic_cases import OLIGO_SEMEN, case, fits, monitoring_rules, phenotypes, report, therapy_rules
 
 
 def test_estradiol_above_60_makes_an_anastrozole_candidate() -> None:

@@ -9,7 +9,7 @@ Finkelstein 2013). Inputs are exact; no numerical tolerance.
 from __future__ import annotations
 
 import pytest
-from clinic_seed_cases import OLIGO_SEMEN, alert_codes, case, fits, phenotypes, report
+from clinic_cases import OLIGO_SEMEN, alert_codes, case, fits, phenotypes, report
 
 
 @pytest.mark.parametrize("t_ng_dl", [450, 280], ids=["normal_T", "low_T"])

@@ -9,7 +9,7 @@ EMAS, each with its source there). Inputs are exact; no numerical tolerance.
 from __future__ import annotations
 
 import pytest
-from clinic_seed_cases import (
+from clinic_cases import (
     AZOOSPERMIA,
     OLIGO_SEMEN,
     case,

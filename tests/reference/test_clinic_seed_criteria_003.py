@@ -7,7 +7,7 @@ follows seed 002 and the guideline, and the test below records that choice. Inpu
 
 from __future__ import annotations
 
-from clinic_seed_cases import OLIGO_SEMEN, case, fits, monitoring_rules, phenotypes, report, therapy_rules
+from clinic_cases import OLIGO_SEMEN, case, fits, monitoring_rules, phenotypes, report, therapy_rules
 
 
 def test_ideal_anastrozole_profile() -> None:

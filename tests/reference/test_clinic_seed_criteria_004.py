@@ -7,7 +7,7 @@ audience "patient") together with the engine conclusion the row implies. Inputs 
 from __future__ import annotations
 
 import pytest
-from clinic_seed_cases import OLIGO_SEMEN, alert_codes, case, fits, phenotypes, report
+from clinic_cases import OLIGO_SEMEN, alert_codes, case, fits, phenotypes, report
 
 SEED_QUESTIONS = 9  # seed 004 "Questions to ask your doctor" lists nine questions
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from clinic_unit_cases import OLIGO_SEMEN, case
+from clinic_cases import OLIGO_SEMEN, case
 
 from hpgtwin import DISCLAIMER
 from hpgtwin.clinic import assess, load_rulebook

@@ -8,7 +8,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from clinic_unit_cases import AZOOSPERMIA, NORMAL_SEMEN, OLIGO_SEMEN, case
+from clinic_cases import AZOOSPERMIA, NORMAL_SEMEN, OLIGO_SEMEN, case
 
 from hpgtwin.clinic import assess, load_rulebook
 from hpgtwin.labs import load_patient_file

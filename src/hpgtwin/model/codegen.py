@@ -27,12 +27,13 @@ from hpgtwin.model import kernels as _kernels_template
 from hpgtwin.model.declaration import Model
 from hpgtwin.model.expressions import SymbolicModel, symbolic
 
-CODEGEN_VERSION = "3"
+CODEGEN_VERSION = "4"
 _STUB_IMPORT = "from hpgtwin.model._kernel_stubs import"
 _HELPERS = ("hill_act", "hill_inh", "dhill_act_dx", "dhill_act_dk", "dhill_act_dn")
 # numpy error model: x/0 gives inf/nan (the solvers check finiteness) instead of a branch per division;
 # fastmath without nnan/ninf: reciprocals, contraction and reassociation, but NaN/inf stay detectable.
 _JIT = 'cache=True, error_model="numpy", fastmath={"nsz", "arcp", "contract", "reassoc"}'
+SERIAL_BELOW = 32  # batches smaller than this run on one thread (thread start-up dominates; measured)
 _lock = threading.Lock()
 _compiled: dict[str, CompiledModel] = {}
 
@@ -271,7 +272,8 @@ class CompiledModel:
     def outputs(self, states: np.ndarray, p: np.ndarray) -> np.ndarray:
         """Outputs for states (n_pat, n_t, n_states) -> (n_pat, n_t, n_outputs)."""
         out = np.empty((states.shape[0], states.shape[1], len(self.model.outputs)))
-        self.module.outputs_batch(np.ascontiguousarray(states), np.ascontiguousarray(p), out)
+        kernel = self.module.outputs_batch if states.shape[0] >= SERIAL_BELOW else self.module.outputs_serial
+        kernel(np.ascontiguousarray(states), np.ascontiguousarray(p), out)
         return out
 
     def dose_scales(self, p: np.ndarray) -> np.ndarray:

@@ -10,14 +10,16 @@ Structure (research/models.md section 1.3; MODEL.md):
   pulses (amplitude = secretion per pulse), as after T add-back (Pitteloud 2008).
 - Testis: Leydig T secretion saturable in LH + hCG with slow desensitization; intratesticular T (ITT) follows
   Leydig output (about 60x serum T) and collapses under exogenous T (Coviello 2005); Sertoli inhibin B from FSH
-  and germ cells; spermatogenesis as an 8-stage Erlang transit chain (about 64 d; stages 1-4 need FSH, 5-8 need
-  ITT) plus a 2-stage epididymal transit, giving sperm concentration and total motile count.
+  and germ cells; spermatogenesis as an 8-stage Erlang transit chain (about 64 d; stages 1-4 are lost only when
+  both FSH and ITT are low, stages 5-8 need ITT) plus a 2-stage epididymal transit, giving sperm concentration
+  and total motile count.
 - Aromatase: testicular (from Leydig T), peripheral/adipose (Michaelis-Menten in non-SHBG-bound T) and adrenal
   (androstenedione route) E2, scaled by fat mass, a CYP19A1 genotype factor and AI inhibition (Emax/IC50 on
   plasma concentration).
 - Binding: Vermeulen 1999 free and bioavailable T from SHBG and albumin; only non-SHBG-bound T is cleared.
 - Drugs: one absorption depot per drug and moiety and one central compartment per moiety, from
-  ``hpgtwin.pk.drugs.DRUGS`` (default route); exogenous testosterone releases from its depot into serum T.
+  ``hpgtwin.pk.drugs.DRUGS`` (default route); exogenous testosterone reaches serum T through a two-stage
+  transit release chain with the library's mean absorption time (ester peak on days 2-5, Nankin 1987).
 
 Parameter values live in ``params/model_parameters.yaml`` (physiology) and ``params/drugs.yaml`` (PK).
 """
@@ -32,6 +34,7 @@ from hpgtwin.pk.drugs import DRUGS, Drug, Moiety, PKValue
 
 N_GERM_STAGES = 8  # must equal parameter germ_stage_count; stages 1..4 FSH-dependent, 5..8 ITT-dependent
 N_EPIDIDYMAL_STAGES = 2
+T_RELEASE_STAGES = 2  # must equal parameter t_release_stages (transit release of exogenous T into serum)
 TESTOSTERONE_MOIETY = "testosterone"
 
 # Gonadorelin calibration point (assumption): a pump giving 10 ug every 2 h replaces an endogenous GnRH pulse
@@ -142,7 +145,7 @@ def _add_pk(b: _Builder) -> dict[str, str]:
             flux = f"{drug.key}_ka_per_h * {depot}"
             centrals.setdefault(m.key, []).append(flux)
             if m.key == TESTOSTERONE_MOIETY:
-                t_release.append(flux)
+                t_release.append(_add_t_release_chain(b, drug, stem, scale))
     outputs: dict[str, str] = {}
     for key, m in moieties.items():
         b.param(_pk_parameter(f"{key}_cl_l_per_h", m.CL_l_per_h, f"clearance of {key}"))
@@ -165,6 +168,22 @@ def _add_pk(b: _Builder) -> dict[str, str]:
     b.assign("exogenous_t_input_nmol_l_h", release, "nmol/L/h",
              "release of exogenous testosterone from its depots into serum")
     return outputs
+
+
+def _add_t_release_chain(b: _Builder, drug: Drug, stem: str, scale: str) -> str:
+    """Erlang transit release of an exogenous T dose into serum T; returns the release flux (mg/h).
+
+    The drug library's first-order depot (mean absorption time 1/ka) feeds the PK tracer; serum T is fed by a
+    chain of ``T_RELEASE_STAGES`` compartments with the same mean absorption time, so an IM ester's release
+    peaks at 1/(2 ka) (3.3 d for ka 0.00625/h: Nankin 1987 peak on days 2-5) instead of at the injection.
+    """
+    rate = f"t_release_stages * {drug.key}_ka_per_h"
+    for i in range(1, T_RELEASE_STAGES + 1):
+        inflow = "0" if i == 1 else f"{rate} * {stem}_release_{i - 1}"
+        b.state(f"{stem}_release_{i}", "mg", f"{drug.name} in stage {i} of its serum-T release chain",
+                f"{inflow} - {rate} * {stem}_release_{i}", 0.0)
+    b.dose_targets.append(DoseTarget(drug.key, f"{stem}_release_1", scale))
+    return f"{rate} * {stem}_release_{T_RELEASE_STAGES}"
 
 
 def _conc(b: _Builder, output: str) -> str:
@@ -251,8 +270,11 @@ def _add_physiology(b: _Builder) -> None:
       "stage-to-stage transit rate of the germ-cell chain")
     a("epididymal_transit_per_h", f"{N_EPIDIDYMAL_STAGES} / (epididymal_transit_d * hours_per_day)", "1/h",
       "stage-to-stage rate of epididymal transit")
-    a("germ_loss_early_per_h", "germ_loss_fsh_max_per_h * hill_inh(fsh_iu_l, germ_fsh_k_iu_l, germ_fsh_hill)",
-      "1/h", "loss of FSH-dependent germ cells (spermatogonia, spermatocytes)")
+    # ITT is the main driver of the whole chain; FSH supports early stages: lack of FSH costs early germ cells
+    # unless intratesticular T is high (hCG alone maintains spermatogenesis in hypogonadotropic men).
+    a("germ_loss_early_per_h", "germ_loss_fsh_max_per_h * hill_inh(fsh_iu_l, germ_fsh_k_iu_l, germ_fsh_hill) * "
+      "hill_inh(intratesticular_t_nmol_l, germ_itt_rescue_k_nmol_l, germ_itt_hill)",
+      "1/h", "loss of early germ cells (spermatogonia, spermatocytes) when both FSH and ITT support fail")
     a("germ_loss_late_per_h", "germ_loss_itt_max_per_h * hill_inh(intratesticular_t_nmol_l, germ_itt_k_nmol_l, "
       "germ_itt_hill)", "1/h", "loss of androgen-dependent germ cells (spermatids)")
     a("inhibin_b_target_pg_ml", "inhb_max_pg_ml * sertoli_capacity * (1 - inhb_germ_weight + inhb_germ_weight * "
@@ -326,6 +348,8 @@ def build_model() -> Model:
     germ_ok = next(p for p in b.parameters if p.name == "germ_stage_count").value == N_GERM_STAGES
     if not germ_ok or not math.isfinite(N_GERM_STAGES):
         raise ValueError("germ_stage_count must equal the number of declared germ stages")
+    if next(p for p in b.parameters if p.name == "t_release_stages").value != T_RELEASE_STAGES:
+        raise ValueError("t_release_stages must equal the number of declared T release stages")
     return Model(
         name="hpgtwin_male_hpg",
         states=tuple(states),
