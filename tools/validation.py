@@ -20,12 +20,12 @@ from hpgtwin.params import load_covariate_effects, load_model_parameters  # noqa
 
 DOCS = ce.ROOT / "docs"
 KNOWN_SHAPE_MISSES = (
-    "Shah 2021: T does not drift down from month 1 to month 5 (Leydig desensitization fitted near zero).",
-    "Leder 2004: twice weekly vs daily - E2 suppression differs by 24% (limit 20%) and the T rise is not smaller.",
-    "Nankin 1987: serum T peaks on day 1, not days 2-5, and is 1.25x baseline on day 14 (first-order ester depot).",
+    "Shah 2021: T barely drifts down from month 1 to month 5 (ratio 0.99 vs 0.86; Leydig desensitization weak).",
+    "Leder 2004: twice weekly vs daily - E2 suppression differs by 25% (limit 20%) and the T rise is not smaller.",
+    "Nankin 1987: serum T peaks on day 3 (two-stage ester release chain) but is still 1.36x baseline on day 14.",
     "Ageing: total T does not fall with age (free T does), with the assumed age slopes.",
-    "TRT + hCG 500 IU every other day: sperm output is lost (FSH-dependent germ-cell loss too strong), contrary to "
-    "Hsieh 2013.",
+    "TRT + hCG 500 IU every other day: sperm output is lost; ITT protects early germ cells from FSH lack, but the "
+    "calibration puts that protection's half-point (2074 nmol/L) above the ITT on TRT + hCG, contrary to Hsieh 2013.",
 )
 
 

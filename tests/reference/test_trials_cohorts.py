@@ -20,7 +20,8 @@ from hpgtwin.trials import CohortSpec, run_trial
 from hpgtwin.trials.validation import LN_TOL, compare
 
 COHORTS = Path(__file__).resolve().parents[2] / "examples" / "cohorts"
-N_MEN = 60
+N_MEN = 200
+"""Virtual men per cohort: enough that sampling noise of matched baseline means stays well inside the 20% band."""
 
 SPECS = sorted(COHORTS.glob("*.yaml"))
 

@@ -47,7 +47,10 @@ def test_simulate_bad_input_exits_2() -> None:
 
 
 def test_export_sbml_writes_valid_sbml(tmp_path) -> None:
-    """``export sbml`` writes SBML L3 with hour time units and one event per dose before the horizon."""
+    """``export sbml`` writes SBML L3 with hour time units and one event per dose and dose target before the horizon."""
+    from hpgtwin.model import MODEL
+
+    targets = sum(t.drug == "testosterone_enanthate" for t in MODEL.dose_targets)
     target = tmp_path / "twin.xml"
     result = runner.invoke(app, ["export", "sbml", "--regimen", "testosterone enanthate 200 mg weekly",
                                  "--days", "28", "-o", str(target)])
@@ -55,7 +58,7 @@ def test_export_sbml_writes_valid_sbml(tmp_path) -> None:
     doc = libsbml.readSBMLFromFile(str(target))
     model = doc.getModel()
     assert model.getTimeUnits() == "hour"
-    assert model.getNumEvents() == 4
+    assert model.getNumEvents() == 4 * targets
     assert model.getAssignmentRuleByVariable("testosterone_ng_dl") is not None
 
 

@@ -361,14 +361,30 @@ def _phi123_from(z: float, ez: float) -> tuple[float, float, float, float]:
 
 
 @njit(cache=True, error_model="numpy")
+def _etd4_coefficients(z: float, h: float, out: np.ndarray) -> None:
+    """ETDRK4 weights of one state for L*h = z: e^(z/2), h/2 phi1(z/2), e^z and the three final weights."""
+    e_half, p1_half, _p2, _p3 = _phi123(z * 0.5)
+    e_full, p1, p2, p3 = _phi123_from(z, e_half * e_half)
+    out[0] = e_half
+    out[1] = 0.5 * h * p1_half
+    out[2] = e_full
+    out[3] = h * (p1 - 3.0 * p2 + 4.0 * p3)
+    out[4] = h * 2.0 * (p2 - 2.0 * p3)
+    out[5] = h * (4.0 * p3 - p2)
+
+
+@njit(cache=True, error_model="numpy")
 def etdrk4_segment(
     y: np.ndarray, p: np.ndarray, t: float, t_end: float, h_max: float, work: np.ndarray, ramp: bool,
+    ramp_cache: np.ndarray, ramp_d: np.ndarray,
 ) -> int:
     """Advance ``y`` in place by ETDRK4 steps (Cox & Matthews 2002) of at most ``h_max``; keeps y >= 0.
 
     The linear part L is the Jacobian diagonal at the start of the segment (one dose or sample interval), held
     fixed so the exponentials are computed once per step size, not per step; N(u) = f(u) - L*u. With ``ramp``
-    (a dose was just given) steps start at h_max * RAMP_FIRST and grow by RAMP_GROWTH, to resolve absorption.
+    (a dose was just given) steps start at h_max * RAMP_FIRST and grow by RAMP_GROWTH, to resolve absorption;
+    the weights of these ramp steps are kept in ``ramp_cache`` (level, weight, state) and recomputed for a state
+    only when its L differs from ``ramp_d`` (most L entries are constant clearances), since a ramp follows every dose.
     """
     n = y.shape[0]
     if t_end - t <= 0.0:
@@ -391,6 +407,8 @@ def etdrk4_segment(
     hprev = work[15, 0]
     h = h_max * RAMP_FIRST if ramp else h_max
     equal_steps = False
+    level = 0
+    coef = np.empty(6)
     jac_diag(t, y, p, d)
     while t < t_end:
         if not ramp and not equal_steps:
@@ -398,11 +416,29 @@ def etdrk4_segment(
             h = remaining / math.ceil(remaining / h_max - 1e-9)
             equal_steps = True
         last = t + h > t_end - 1e-9 * h_max
+        h_level = h
         if last and abs(t_end - t - h) > 1e-9 * h_max:
             h = t_end - t
         rhs(t, y, p, fu)
+        cached = ramp and level < ramp_cache.shape[0] and not (last and h != h_level)
         for i in range(n):
-            if d[i] != dprev[i] or h != hprev:
+            if cached:
+                if ramp_d[i] != d[i]:
+                    hh = h_max * RAMP_FIRST
+                    for lv in range(ramp_cache.shape[0]):
+                        _etd4_coefficients(d[i] * hh, hh, coef)
+                        for m in range(6):
+                            ramp_cache[lv, m, i] = coef[m]
+                        hh = hh * RAMP_GROWTH
+                    ramp_d[i] = d[i]
+                eh2[i] = ramp_cache[level, 0, i]
+                q2[i] = ramp_cache[level, 1, i]
+                ez[i] = ramp_cache[level, 2, i]
+                w1[i] = ramp_cache[level, 3, i]
+                w2[i] = ramp_cache[level, 4, i]
+                w3[i] = ramp_cache[level, 5, i]
+                dprev[i] = np.nan
+            elif d[i] != dprev[i] or h != hprev:
                 e_half, p1_half, _p2, _p3 = _phi123(d[i] * h * 0.5)
                 eh2[i] = e_half
                 q2[i] = 0.5 * h * p1_half
@@ -436,6 +472,7 @@ def etdrk4_segment(
             y[i] = v if v > 0.0 else 0.0
         t = t_end if last else t + h
         if ramp:
+            level += 1
             h = min(h * RAMP_GROWTH, h_max)
             if h >= h_max:
                 ramp = False
@@ -462,6 +499,13 @@ def run_patient(
     work = np.empty((16, n))
     work[10, :] = np.nan
     work[15, :] = np.nan
+    levels = 0
+    hh = h * RAMP_FIRST
+    while hh < h:
+        levels += 1
+        hh = hh * RAMP_GROWTH
+    ramp_cache = np.empty((max(levels, 1), 6, n))
+    ramp_d = np.full(n, np.nan)
     ns = t_sample.shape[0]
     ne = ev_t.shape[0]
     t = t_sample[0]
@@ -495,7 +539,7 @@ def run_patient(
         elif method == 1:
             status = etd2_segment(y, p, t, t_next, h, work)
         else:
-            status = etdrk4_segment(y, p, t, t_next, h, work, dosed)
+            status = etdrk4_segment(y, p, t, t_next, h, work, dosed, ramp_cache, ramp_d)
         if status != OK:
             for ii in range(i, ns):
                 for j in range(n):
