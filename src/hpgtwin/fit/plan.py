@@ -11,8 +11,9 @@ from hpgtwin.errors import InputError
 from hpgtwin.fit.calibrate import PersonalTwin, calibrate
 from hpgtwin.fit.dose import DoseRecommendation, dose_search_table, find_lowest_dose
 from hpgtwin.fit.history import plan_defaults
-from hpgtwin.fit.project import CLINICAL_OUTPUTS, STARTS, Projection, project
+from hpgtwin.fit.project import STARTS, Projection, project
 from hpgtwin.labs.records import PatientFile
+from hpgtwin.model import CLINICAL_OUTPUTS
 
 SUMMARY_WEEKS = (4, 12, 26)
 START_NOTES = {

@@ -17,18 +17,6 @@ from hpgtwin.fit.calibrate import PersonalTwin
 
 QUANTILES = {"p2_5": 0.025, "p10": 0.10, "median": 0.50, "p90": 0.90, "p97_5": 0.975}
 BANDS = {0.80: ("p10", "p90"), 0.95: ("p2_5", "p97_5")}
-CLINICAL_OUTPUTS = (
-    "testosterone_ng_dl",
-    "free_testosterone_pg_ml",
-    "estradiol_pg_ml",
-    "lh_iu_l",
-    "fsh_iu_l",
-    "shbg_nmol_l",
-    "inhibin_b_pg_ml",
-    "intratesticular_t_nmol_l",
-    "sperm_concentration_million_ml",
-    "total_motile_count_million",
-)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hpgtwin.model.declaration import ParameterSet
-from hpgtwin.model.hpg import MODEL
+from hpgtwin.model.hpg import CLINICAL_OUTPUTS, MODEL
 from hpgtwin.model.individual import individual_parameters
 
-__all__ = ["MODEL", "ParameterSet", "individual_parameters"]
+__all__ = ["CLINICAL_OUTPUTS", "MODEL", "ParameterSet", "individual_parameters"]

@@ -331,6 +331,13 @@ OUTPUTS_PHYSIOLOGY: tuple[str, ...] = (
     "lh_gnrh_bolus_peak_iu_l",
 )
 
+CLINICAL_OUTPUTS: tuple[str, ...] = tuple(
+    name for name in OUTPUTS_PHYSIOLOGY
+    if name not in {"bioavailable_testosterone_ng_dl", "t_e2_ratio", "gnrh_pulses_per_day",
+                    "lh_pulse_amplitude_iu_l", "lh_gnrh_bolus_peak_iu_l"}
+)
+"""The daily outputs every simulation reports (issue 4 contract), before the drug concentrations."""
+
 
 def build_model() -> Model:
     """Assemble the declaration from the parameter table and the drug library."""

@@ -14,21 +14,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-DEFAULT_OUTPUTS = (
-    "testosterone_ng_dl",
-    "free_testosterone_pg_ml",
-    "bioavailable_testosterone_ng_dl",
-    "estradiol_pg_ml",
-    "lh_iu_l",
-    "fsh_iu_l",
-    "shbg_nmol_l",
-    "inhibin_b_pg_ml",
-    "intratesticular_t_nmol_l",
-    "sperm_concentration_million_ml",
-    "total_motile_count_million",
-    "t_e2_ratio",
-    "t_lh_ratio",
-)
+from hpgtwin.model import CLINICAL_OUTPUTS
+
+DEFAULT_OUTPUTS = (*CLINICAL_OUTPUTS, "bioavailable_testosterone_ng_dl", "t_e2_ratio", "t_lh_ratio")
 
 DERIVED = ("t_e2_ratio", "t_lh_ratio", "bioavailable_testosterone_ng_dl")
 
