@@ -9,17 +9,8 @@ docs/validation.md has the full table.
 
 from __future__ import annotations
 
-import math
-import sys
-from pathlib import Path
-
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
-
-import calib_experiments as ce  # noqa: E402
-
-TOL = math.log(1.2)  # fold changes within 20% (calibration brief)
+from calib_cases import TOL, test_within_20_percent  # noqa: F401 (collected by pytest)
 
 # (experiment, observable, published value, where the number comes from)
 PUBLISHED = [
@@ -29,30 +20,6 @@ PUBLISHED = [
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
 }
-
-
-def _cases():
-    """Parametrised cases, known misses marked as strict xfails."""
-    for key, name, published, where in PUBLISHED:
-        marks = ()
-        if (key, name) in KNOWN_MISSES:
-            marks = pytest.mark.xfail(strict=True, reason=f"known miss: {KNOWN_MISSES[(key, name)]}")
-        yield pytest.param(key, name, published, where, marks=marks, id=f"{key}-{name}")
-
-
-@pytest.fixture(scope="module")
-def observed():
-    """Model observables of every experiment of this target (shipped parameters, adaptive solver)."""
-    return {key: ce.observe(key) for key in sorted({p[0] for p in PUBLISHED})}
-
-
-@pytest.mark.parametrize(("key", "name", "published", "where"), list(_cases()))
-def test_within_20_percent(observed, key, name, published, where):
-    """The model reproduces the published number within 20% (ln 1.2)."""
-    model = observed[key][name]
-    assert abs(math.log(model / published)) <= TOL, f"{name}: model {model:.4g} vs published {published:.4g} ({where})"
-
-
 
 
 def test_shape_peak_on_days_2_to_5(observed):
