@@ -112,18 +112,12 @@ def _hpg_model_or_skip():
     return MODEL
 
 
-ROUTE_GAP = pytest.mark.xfail(
-    strict=True,
-    reason="the engine doses by drug only (DoseTarget has no route), so hCG IM uses the SC depot: known gap (fix: a DoseTarget 'hcg@im' matched via DoseEvents.dose_key)",
-)
-
-
 @pytest.mark.parametrize(
     ("drug", "regimen"),
     [
         ("anastrozole", "anastrozole 1 mg daily"),
         ("hcg", "hcg 2000 IU 3x/week"),
-        pytest.param("hcg", "hcg 5000 IU im once", marks=ROUTE_GAP),
+        ("hcg", "hcg 5000 IU im once"),
     ],
 )
 def test_hpg_model_drug_output_equals_closed_form(drug: str, regimen: str) -> None:

@@ -30,7 +30,7 @@ import math
 
 from hpgtwin.model.declaration import Assignment, DoseTarget, Model, Parameter, Rate, State
 from hpgtwin.params import load_model_parameters
-from hpgtwin.pk.drugs import DRUGS, Drug, Moiety, PKValue
+from hpgtwin.pk.drugs import DRUGS, Drug, Moiety, PKValue, Route
 
 N_GERM_STAGES = 8  # must equal parameter germ_stage_count; stages 1..4 FSH-dependent, 5..8 ITT-dependent
 N_EPIDIDYMAL_STAGES = 2
@@ -124,28 +124,8 @@ def _add_pk(b: _Builder) -> dict[str, str]:
     moiety_dose_unit: dict[str, str] = {}
     t_release: list[str] = []
     for drug in DRUGS.values():
-        route = drug.route()
-        b.param(_pk_parameter(f"{drug.key}_F", route.F, f"bioavailability of {drug.name} ({route.name})", 0.2, 1.0))
-        if not route.is_bolus:
-            b.param(_pk_parameter(f"{drug.key}_ka_per_h", route.ka_per_h, f"absorption rate of {drug.name} ({route.name})"))
-        for m in drug.moieties:
-            stem = _moiety_prefix(drug, m)
-            b.param(_pk_parameter(f"{stem}_fraction", m.fraction, f"share of a {drug.name} dose that is {m.key}", 0.5, 1.0))
-            moieties.setdefault(m.key, m)
-            moiety_dose_unit.setdefault(m.key, drug.dose_unit)
-            scale = f"{stem}_fraction * {drug.key}_F"
-            if route.is_bolus:
-                b.dose_targets.append(DoseTarget(drug.key, f"{m.key}_central", scale))
-                continue
-            depot = f"{stem}_depot"
-            unit = "IU" if drug.dose_unit == "IU" else "mg"
-            b.state(depot, unit, f"{m.key} in the {route.name} absorption depot of {drug.name}",
-                    f"-{drug.key}_ka_per_h * {depot}", 0.0)
-            b.dose_targets.append(DoseTarget(drug.key, depot, scale))
-            flux = f"{drug.key}_ka_per_h * {depot}"
-            centrals.setdefault(m.key, []).append(flux)
-            if m.key == TESTOSTERONE_MOIETY:
-                t_release.append(_add_t_release_chain(b, drug, stem, scale))
+        for route in drug.routes.values():
+            _add_route(b, drug, route, centrals, moieties, moiety_dose_unit, t_release)
     outputs: dict[str, str] = {}
     for key, m in moieties.items():
         b.param(_pk_parameter(f"{key}_cl_l_per_h", m.CL_l_per_h, f"clearance of {key}"))
@@ -170,19 +150,54 @@ def _add_pk(b: _Builder) -> dict[str, str]:
     return outputs
 
 
-def _add_t_release_chain(b: _Builder, drug: Drug, stem: str, scale: str) -> str:
+def _add_route(b: _Builder, drug: Drug, route: Route, centrals: dict[str, list[str]],
+               moieties: dict[str, Moiety], moiety_dose_unit: dict[str, str], t_release: list[str]) -> None:
+    """Bioavailability, absorption depot and dose targets of one route of one drug.
+
+    The default route keeps the plain names (``hcg_F``, ``hcg_ka_per_h``) and doses keyed by the drug; another
+    route gets its own parameters and depots (``hcg_im_F``) and doses keyed ``drug@route`` (``DoseEvents.dose_key``).
+    """
+    default = route.name == drug.default_route
+    prefix = drug.key if default else f"{drug.key}_{route.name}"
+    dose_key = drug.key if default else f"{drug.key}@{route.name}"
+    b.param(_pk_parameter(f"{prefix}_F", route.F, f"bioavailability of {drug.name} ({route.name})", 0.2, 1.0))
+    if not route.is_bolus:
+        b.param(_pk_parameter(f"{prefix}_ka_per_h", route.ka_per_h, f"absorption rate of {drug.name} ({route.name})"))
+    for m in drug.moieties:
+        stem = _moiety_prefix(drug, m)
+        if default:
+            b.param(_pk_parameter(f"{stem}_fraction", m.fraction, f"share of a {drug.name} dose that is {m.key}",
+                                  0.5, 1.0))
+        moieties.setdefault(m.key, m)
+        moiety_dose_unit.setdefault(m.key, drug.dose_unit)
+        scale = f"{stem}_fraction * {prefix}_F"
+        if route.is_bolus:
+            b.dose_targets.append(DoseTarget(dose_key, f"{m.key}_central", scale))
+            continue
+        route_stem = stem if default else f"{stem}_{route.name}"
+        depot = f"{route_stem}_depot"
+        unit = "IU" if drug.dose_unit == "IU" else "mg"
+        b.state(depot, unit, f"{m.key} in the {route.name} absorption depot of {drug.name}",
+                f"-{prefix}_ka_per_h * {depot}", 0.0)
+        b.dose_targets.append(DoseTarget(dose_key, depot, scale))
+        centrals.setdefault(m.key, []).append(f"{prefix}_ka_per_h * {depot}")
+        if m.key == TESTOSTERONE_MOIETY:
+            t_release.append(_add_t_release_chain(b, drug, route_stem, scale, prefix, dose_key))
+
+
+def _add_t_release_chain(b: _Builder, drug: Drug, stem: str, scale: str, prefix: str, dose_key: str) -> str:
     """Erlang transit release of an exogenous T dose into serum T; returns the release flux (mg/h).
 
     The drug library's first-order depot (mean absorption time 1/ka) feeds the PK tracer; serum T is fed by a
     chain of ``T_RELEASE_STAGES`` compartments with the same mean absorption time, so an IM ester's release
     peaks at 1/(2 ka) (3.3 d for ka 0.00625/h: Nankin 1987 peak on days 2-5) instead of at the injection.
     """
-    rate = f"t_release_stages * {drug.key}_ka_per_h"
+    rate = f"t_release_stages * {prefix}_ka_per_h"
     for i in range(1, T_RELEASE_STAGES + 1):
         inflow = "0" if i == 1 else f"{rate} * {stem}_release_{i - 1}"
         b.state(f"{stem}_release_{i}", "mg", f"{drug.name} in stage {i} of its serum-T release chain",
                 f"{inflow} - {rate} * {stem}_release_{i}", 0.0)
-    b.dose_targets.append(DoseTarget(drug.key, f"{stem}_release_1", scale))
+    b.dose_targets.append(DoseTarget(dose_key, f"{stem}_release_1", scale))
     return f"{rate} * {stem}_release_{T_RELEASE_STAGES}"
 
 

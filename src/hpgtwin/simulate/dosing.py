@@ -62,7 +62,8 @@ def bolus_schedule(model: Model, events: DoseEventsLike | None, horizon_h: float
     if events is None:
         return empty_schedule(model)
     times = np.asarray(events.time_h, dtype=float)
-    drugs = [str(d) for d in np.asarray(events.drug).tolist()]
+    keys = getattr(events, "dose_key", None)  # "drug@route" for a non-default route (hpgtwin.pk.DoseEvents)
+    drugs = [str(d) for d in np.asarray(events.drug if keys is None else keys).tolist()]
     amounts = np.asarray(events.amount, dtype=float)
     if not (times.shape[0] == len(drugs) == amounts.shape[0]):
         raise InputError("dose events: time_h, drug and amount differ in length")
