@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import subprocess
@@ -37,9 +38,31 @@ def local() -> dict:
     return run_trial(validate_spec(SPEC)).to_dict()
 
 
+REL_TOL = 1e-9
+"""Same numbers to 9 significant figures: worker processes may sum in another order (differences seen: ~1e-15)."""
+
+
+def _differences(a: object, b: object, path: str = "") -> list[str]:
+    """Paths where two result trees differ: structure and strings exactly, numbers to REL_TOL."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        if a.keys() != b.keys():
+            return [f"{path}: keys {sorted(a)} != {sorted(b)}"]
+        return [d for k in a for d in _differences(a[k], b[k], f"{path}.{k}")]
+    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
+        if len(a) != len(b):
+            return [f"{path}: length {len(a)} != {len(b)}"]
+        return [d for i, (x, y) in enumerate(zip(a, b, strict=True)) for d in _differences(x, y, f"{path}[{i}]")]
+    if isinstance(a, float) or isinstance(b, float):
+        if a is None or b is None or not math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12):
+            return [f"{path}: {a!r} != {b!r}"]
+        return []
+    return [] if a == b else [f"{path}: {a!r} != {b!r}"]
+
+
 def _same(a: dict, b: dict) -> None:
     for key in SECTIONS:
-        assert a[key] == b[key], key
+        diffs = _differences(a[key], b[key], key)
+        assert not diffs, "; ".join(diffs[:5])
 
 
 def test_local_cluster_with_two_workers_matches_local(local: dict) -> None:
