@@ -9,14 +9,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
 from hpgtwin.errors import InputError
-
-Evidence = Literal["publication", "fitted", "assumption", "derived"]
-EVIDENCE_KINDS: tuple[str, ...] = ("publication", "fitted", "assumption", "derived")
+from hpgtwin.params.parameter import EVIDENCE_KINDS, Evidence, Parameter  # noqa: F401 (re-exported: part of the declaration API)
 
 
 class UnknownParameter(InputError):
@@ -25,21 +22,6 @@ class UnknownParameter(InputError):
 
 class ModelDeclarationError(ValueError):
     """A model declaration that is inconsistent (duplicate names, missing rate, unknown symbol)."""
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """One model constant with its unit, plausible bounds and where its value comes from."""
-
-    name: str
-    value: float
-    unit: str
-    lower: float
-    upper: float
-    source: str
-    locator: str
-    evidence: Evidence
-    description: str
 
 
 @dataclass(frozen=True)

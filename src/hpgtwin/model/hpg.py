@@ -27,6 +27,7 @@ Parameter values live in ``params/model_parameters.yaml`` (physiology) and ``par
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from hpgtwin.model.declaration import Assignment, DoseTarget, Model, Parameter, Rate, State
 from hpgtwin.params import load_model_parameters
@@ -47,10 +48,9 @@ def _physiology_parameters() -> list[Parameter]:
     """The physiology parameter table as declaration Parameters (gonadorelin potency derived from PK)."""
     out = []
     for e in load_model_parameters():
-        value, source, locator, evidence = e.value, e.source, e.locator, e.evidence
         if e.name == "gonadorelin_potency_per_ng_ml" and "gonadorelin" in DRUGS:
-            value = _gonadorelin_potency(e)
-        out.append(Parameter(e.name, value, e.unit, e.lower, e.upper, source, locator, evidence, e.description))
+            e = replace(e, value=_gonadorelin_potency(e))
+        out.append(e)
     return out
 
 

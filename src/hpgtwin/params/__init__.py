@@ -6,30 +6,15 @@ locator, evidence and (for fitted ones) the calibration targets it was fitted to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
+from hpgtwin.params.parameter import EVIDENCE_KINDS, Evidence, Parameter
+
 PARAMETER_FILE = "model_parameters.yaml"
-
-
-@dataclass(frozen=True)
-class ParameterEntry:
-    """One row of the physiology parameter table, as written in the YAML file."""
-
-    name: str
-    value: float
-    unit: str
-    lower: float
-    upper: float
-    source: str
-    locator: str
-    evidence: str
-    description: str
-    fitted_to: tuple[str, ...] = ()
 
 
 def read_yaml(name: str) -> Any:
@@ -38,9 +23,9 @@ def read_yaml(name: str) -> Any:
     return yaml.safe_load(text)
 
 
-def _entry(raw: dict[str, Any]) -> ParameterEntry:
-    """One ParameterEntry from its YAML mapping (numbers coerced to float)."""
-    return ParameterEntry(
+def _entry(raw: dict[str, Any]) -> Parameter:
+    """One Parameter from its YAML mapping (numbers coerced to float)."""
+    return Parameter(
         name=str(raw["name"]),
         value=float(raw["value"]),
         unit=str(raw["unit"]),
@@ -55,7 +40,7 @@ def _entry(raw: dict[str, Any]) -> ParameterEntry:
 
 
 @lru_cache(maxsize=1)
-def load_model_parameters() -> tuple[ParameterEntry, ...]:
+def load_model_parameters() -> tuple[Parameter, ...]:
     """The physiology parameter table in file order (cached)."""
     raw = read_yaml(PARAMETER_FILE)
     return tuple(_entry(r) for r in raw["parameters"])
@@ -68,4 +53,4 @@ def load_covariate_effects() -> tuple[dict[str, Any], ...]:
     return tuple(dict(r) for r in raw.get("covariate_effects", ()))
 
 
-__all__ = ["ParameterEntry", "load_covariate_effects", "load_model_parameters", "read_yaml"]
+__all__ = ["EVIDENCE_KINDS", "Evidence", "Parameter", "load_covariate_effects", "load_model_parameters", "read_yaml"]
