@@ -52,18 +52,28 @@ C61, C62, C63, C64, C65 = 8.083246795921522, -7.981132988064893, -31.52159432874
 
 
 @njit(cache=True, inline="always", error_model="numpy")
+def _quarter_pow(r: float, q: int) -> float:
+    """r**(q/4) for 0 <= q < 32 by two square roots and squarings (a fifth of the cost of pow; vectorisable)."""
+    s = math.sqrt(math.sqrt(r))
+    out = 1.0
+    for bit in range(5):
+        if (q >> bit) & 1:
+            out *= s
+        s *= s
+    return out
+
+
+@njit(cache=True, inline="always", error_model="numpy")
 def _ratio_pow(x: float, k: float, n: float) -> float:
-    """(x/k)**n with multiplications for the slopes 1-4 (generic pow costs ~10x a multiply)."""
+    """(x/k)**n: multiplications for slopes 1-2, square roots for quarter-integer slopes below 8, else pow."""
     r = x / k
     if n == 1.0:
         return r
     if n == 2.0:
         return r * r
-    if n == 3.0:
-        return r * r * r
-    if n == 4.0:
-        r2 = r * r
-        return r2 * r2
+    q4 = n * 4.0
+    if 0.0 < q4 < 32.0 and q4 == math.floor(q4):
+        return _quarter_pow(r, int(q4))
     return r**n
 
 
