@@ -19,9 +19,8 @@ CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
                   "--window-size=1280,1600")
 
 
-@pytest.fixture
-def browser(chromium: dict[str, str], tmp_path: Path):
-    """Headless Chromium with a fresh profile and a download folder."""
+def open_chromium(chromium: dict[str, str], downloads: Path | None = None):
+    """Headless Chromium with a fresh profile, the console log kept (for CSP checks) and downloads allowed."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -30,13 +29,28 @@ def browser(chromium: dict[str, str], tmp_path: Path):
     for flag in CHROMIUM_FLAGS:
         options.add_argument(flag)
     options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='hpgtwin-chromium-')}")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if downloads is not None:
+        options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                                  "download.prompt_for_download": False})
+    driver = webdriver.Chrome(service=Service(chromium["driver"]), options=options)
+    if downloads is not None:
+        driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    driver.downloads = downloads
+    return driver
+
+
+def csp_violations(driver) -> list[str]:
+    """Console messages since the last call that report a Content Security Policy violation."""
+    return [entry["message"] for entry in driver.get_log("browser") if "Content Security Policy" in entry["message"]]
+
+
+@pytest.fixture
+def browser(chromium: dict[str, str], tmp_path: Path):
+    """Headless Chromium with a fresh profile and a download folder."""
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
-    driver = webdriver.Chrome(service=Service(chromium["driver"]), options=options)
-    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    driver.downloads = downloads
+    driver = open_chromium(chromium, downloads)
     yield driver
     driver.quit()
 
@@ -91,6 +105,7 @@ def test_clinician_visit_in_chromium(browser, tmp_path: Path) -> None:
         assert phenotype.strip()
         assert browser.find_elements(By.CSS_SELECTOR, "#alerts li.alert, #alerts p")
         assert "not a medical device" in browser.find_element(By.ID, "disclaimer").text
+        assert csp_violations(browser) == []
 
         regimen_form = browser.find_element(By.ID, "regimen-form")
         regimen_form.find_element(By.NAME, "regimen").send_keys("anastrozole 1 mg twice weekly")
@@ -113,6 +128,7 @@ def test_clinician_visit_in_chromium(browser, tmp_path: Path) -> None:
             ec.presence_of_element_located((By.CSS_SELECTOR, "#projection-plots .main-svg, #projection-error")))
         assert not browser.find_elements(By.ID, "projection-error"), browser.find_element(By.ID, "projection-error").text
         assert browser.find_elements(By.CSS_SELECTOR, "#proj-testosterone_ng_dl .main-svg")
+        assert csp_violations(browser) == []
         _shot(browser, "web_projection")
 
         browser.get(base + "/patients/E2E-001/patient-view")
@@ -121,6 +137,7 @@ def test_clinician_visit_in_chromium(browser, tmp_path: Path) -> None:
         browser.get(base + "/patients/E2E-001/report")
         assert "Monitoring calendar" in browser.page_source
         assert "median and 80 % band" in browser.page_source  # the finished projection is in the report
+        assert csp_violations(browser) == []
         _shot(browser, "web_report")
         browser.get(base + "/patients/E2E-001")
         browser.find_element(By.ID, "pdf-link").click()

@@ -8,15 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import HTTPException
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import HTTPException, RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from hpgtwin import DISCLAIMER, __version__
 from hpgtwin.errors import InputError
 from hpgtwin.store import PatientNotFound, RecordNotFound, Store
+from hpgtwin.web.headers import SecurityHeaders
 from hpgtwin.web.jobs import Jobs
+from hpgtwin.web.plotly_css import plotly_css
 from hpgtwin.web.security import (
     CSRF_COOKIE,
     MAX_REQUEST_BYTES,
@@ -34,25 +38,31 @@ def plotly_js_path() -> Path:
     return Path(str(resources.files("plotly").joinpath("package_data", "plotly.min.js")))
 
 
+def three_significant(value: float) -> str:
+    """A number to three significant figures without exponent notation below 10^6 (1020, not 1.02e+03)."""
+    return f"{float(f'{float(value):.3g}'):g}" if abs(float(value)) < 1e6 else f"{float(value):.3g}"
+
+
 def make_templates() -> Jinja2Templates:
     """Jinja2 templates with autoescaping on (the Starlette default for .html) and the shared globals."""
     templates = Jinja2Templates(directory=str(WEB_DIR / "templates"))
     templates.env.autoescape = True
-    templates.env.globals.update(disclaimer=DISCLAIMER, version=__version__)
+    templates.env.filters["sig3"] = three_significant
+    templates.env.globals.update(disclaimer=DISCLAIMER, version=__version__, plotly_css=plotly_css(plotly_js_path()))
     return templates
 
 
 def create_app(store: Store | None = None, *, database_url: str | None = None, token: str | None = None,
                max_request_bytes: int = MAX_REQUEST_BYTES, max_trial_patients: int | None = None) -> Any:
     """Build the ASGI app on ``store`` (or the store at ``database_url``); ``token`` turns on the token gate."""
-    from hpgtwin.web import api, pages, services
+    from hpgtwin.web import api, api_docs, pages, services
 
     store = store or Store.open(database_url)
     app = FastAPI(
         title="hpgtwin",
         version=__version__,
         description=f"A digital twin of the male HPG axis: the same operations as the CLI. {DISCLAIMER}",
-        docs_url="/api/docs",
+        docs_url=None,
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
@@ -65,11 +75,26 @@ def create_app(store: Store | None = None, *, database_url: str | None = None, t
     app.state.assessments = {}
     app.state.max_trial_patients = max_trial_patients or services.MAX_TRIAL_PATIENTS
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
+    api_docs.install(app)
 
     @app.get("/static-vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
         """plotly.js from the installed package, cached for a day."""
         return FileResponse(plotly_js_path(), media_type="application/javascript",
+                            headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/static-vendor/plotly.css", include_in_schema=False)
+    def plotly_stylesheet() -> Response:
+        """plotly.js's own rules as a stylesheet (it may not inject ``<style>`` under the CSP), cached for a day."""
+        css = plotly_css(plotly_js_path())
+        if css is None:
+            raise HTTPException(status_code=404, detail="plotly.js stylesheet not available")
+        return Response(css.text, media_type="text/css", headers={"Cache-Control": "max-age=86400"})
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> FileResponse:
+        """The icon, for pages (like the report) that do not link one."""
+        return FileResponse(WEB_DIR / "static" / "favicon.svg", media_type="image/svg+xml",
                             headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/healthz", include_in_schema=False)
@@ -78,17 +103,13 @@ def create_app(store: Store | None = None, *, database_url: str | None = None, t
         return {"status": "ok"}
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next: Any) -> Response:
-        """Set the CSRF cookie when new, and headers that keep pages out of frames and caches."""
+    async def csrf_cookie(request: Request, call_next: Any) -> Response:
+        """Set the CSRF cookie when this browser has none (Secure when served over https)."""
         response = await call_next(request)
         new = getattr(request.state, "new_csrf", None)
         if new and not request.cookies.get(CSRF_COOKIE):
-            response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="strict", path="/")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.url.path.startswith(("/patients", "/api/patients")):
-            response.headers.setdefault("Cache-Control", "no-store")
+            response.set_cookie(CSRF_COOKIE, new, httponly=True, samesite="strict", path="/",
+                                secure=request.url.scheme == "https")
         return response
 
     @app.exception_handler(InputError)
@@ -106,8 +127,15 @@ def create_app(store: Store | None = None, *, database_url: str | None = None, t
             return JSONResponse({"detail": str(exc)}, status_code=503)
         return error_page(request, 503, str(exc))
 
-    @app.exception_handler(HTTPException)
-    async def http_error(request: Request, exc: HTTPException) -> Response:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        """A missing or malformed field: FastAPI's 422 detail on the API, a readable 400 page elsewhere."""
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        return error_page(request, 400, validation_message(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         """HTTP errors: JSON on the API, a page with the disclaimer elsewhere."""
         if request.url.path.startswith("/api/"):
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
@@ -116,7 +144,7 @@ def create_app(store: Store | None = None, *, database_url: str | None = None, t
     app.include_router(pages.router)
     app.include_router(api.router)
     gated: Any = TokenGate(app, token, DISCLAIMER)
-    return QuietAccessLog(RequestLimits(gated, max_request_bytes))
+    return QuietAccessLog(SecurityHeaders(RequestLimits(gated, max_request_bytes)))
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
@@ -125,6 +153,16 @@ def error_page(request: Request, status: int, message: str) -> HTMLResponse:
     return templates.TemplateResponse(request, "error.html", {"status": status, "message": message,
                                                               "csrf_token": csrf_token(request)},
                                        status_code=status)
+
+
+def validation_message(errors: Any) -> str:
+    """One line naming each refused field and why (no submitted values: they may be patient data)."""
+    parts = []
+    for error in errors:
+        field = ".".join(str(part) for part in error.get("loc", ())[1:]) or "request"
+        reason = "this field is required" if error.get("type") == "missing" else str(error.get("msg", "not valid"))
+        parts.append(f"{field}: {reason}")
+    return "This request cannot be used: " + "; ".join(parts)
 
 
 def new_token() -> str:

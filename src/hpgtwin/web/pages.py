@@ -15,8 +15,17 @@ from hpgtwin import DISCLAIMER
 from hpgtwin.errors import InputError
 from hpgtwin.store import Store
 from hpgtwin.web import diagram, plots, services
+from hpgtwin.web.headers import policy_for_html
 from hpgtwin.web.jobs import job_key
-from hpgtwin.web.security import AUTH_COOKIE, LOGIN_PAGE, csrf_token, require_csrf, session_cookie_value
+from hpgtwin.web.security import (
+    AUTH_COOKIE,
+    LOGIN_PAGE,
+    SESSION_MAX_AGE_S,
+    csrf_token,
+    require_csrf,
+    session_cookie_value,
+)
+from hpgtwin.web.trial_table import trial_rows
 from hpgtwin.web.units_picker import PANEL, analyte_options
 
 router = APIRouter(include_in_schema=False)
@@ -32,6 +41,7 @@ def _store(request: Request) -> Store:
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """Render a template with the CSRF token and the disclaimer."""
     context.setdefault("csrf_token", csrf_token(request))
+    context.setdefault("signed_in", request.app.state.token is not None)
     return request.app.state.templates.TemplateResponse(request, template, context, status_code=status)
 
 
@@ -79,7 +89,7 @@ def login_form(request: Request) -> HTMLResponse:
 
 
 @router.post("/login")
-def login(request: Request, token: str = Form(...)) -> Response:
+def login(request: Request, token: str = Form("")) -> Response:
     """Check the token; on success set the login cookie (an HMAC of the token) and go to the patient list."""
     expected = request.app.state.token
     if expected is None:
@@ -88,7 +98,17 @@ def login(request: Request, token: str = Form(...)) -> Response:
         return HTMLResponse(LOGIN_PAGE.format(error="<p><strong>Wrong token.</strong></p>", disclaimer=DISCLAIMER),
                             status_code=401)
     response = _see_other("/")
-    response.set_cookie(AUTH_COOKIE, session_cookie_value(expected), httponly=True, samesite="strict", path="/")
+    response.set_cookie(AUTH_COOKIE, session_cookie_value(expected), max_age=SESSION_MAX_AGE_S, httponly=True,
+                        samesite="strict", path="/", secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout", dependencies=csrf)
+def logout(request: Request) -> Response:
+    """Sign out: clear the login cookie (same attributes, expired) and go back to the sign-in page."""
+    response = _see_other("/login" if request.app.state.token is not None else "/")
+    response.delete_cookie(AUTH_COOKIE, path="/", httponly=True, samesite="strict",
+                           secure=request.url.scheme == "https")
     return response
 
 
@@ -109,28 +129,35 @@ def index(request: Request) -> HTMLResponse:
 
 
 @router.post("/patients", dependencies=csrf)
-def create_patient(request: Request, patient_id: str = Form(...), age_years: str = Form(""),
+def create_patient(request: Request, patient_id: str = Form(""), age_years: str = Form(""),
                    bmi_kg_m2: str = Form(""), desires_fertility: str = Form(""), conditions: str = Form(""),
                    medications: str = Form("")) -> Response:
-    """Create a patient from the form, then show his page."""
+    """Create a patient from the form, then show his page; refused input comes back in the form."""
+    fields = {"age_years": age_years, "bmi_kg_m2": bmi_kg_m2, "desires_fertility": desires_fertility,
+              "conditions": conditions, "medications": medications}
+    entered = {"patient_id": patient_id, **fields}
     try:
-        _store(request).create_patient({"id": patient_id, "age_years": age_years, "bmi_kg_m2": bmi_kg_m2,
-                                        "desires_fertility": desires_fertility, "conditions": conditions,
-                                        "medications": medications})
+        _store(request).create_patient({"id": patient_id.strip(), **fields})
     except InputError as exc:
-        return render(request, "index.html", status=400, patients=_store(request).list_patients(), error=str(exc))
-    return _see_other(f"/patients/{patient_id}")
+        return render(request, "index.html", status=400, patients=_store(request).list_patients(), error=str(exc),
+                      entered=entered)
+    return _see_other(f"/patients/{patient_id.strip()}")
 
 
 @router.post("/import", dependencies=csrf)
-async def import_file(request: Request, file: UploadFile = File(...)) -> Response:
+async def import_file(request: Request, file: UploadFile | None = File(None)) -> Response:
     """Import a JSON patient file or a FHIR R4 Bundle; nothing is written unless it validates completely."""
-    raw = await file.read()
+    raw = await file.read() if file is not None else b""
+    name = Path(file.filename or "upload").name if file is not None and file.filename else None
     try:
+        if name is None:
+            raise InputError("choose a JSON patient file or FHIR Bundle to import")
         try:
             document = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"{Path(file.filename or 'upload').name}: not a JSON document") from exc
+            raise InputError(f"{name}: not a JSON document") from exc
+        except RecursionError as exc:
+            raise InputError(f"{name}: JSON nested too deeply to be a patient file") from exc
         if not isinstance(document, dict):
             raise InputError("the upload must be a JSON object (a patient file or a FHIR Bundle)")
         if document.get("resourceType") == "Bundle":
@@ -147,7 +174,8 @@ async def import_file(request: Request, file: UploadFile = File(...)) -> Respons
 # the patient page -----------------------------------------------------------------------------------------------
 
 
-def _patient_page(request: Request, patient_id: str, status: int = 200, error: str | None = None) -> HTMLResponse:
+def _patient_page(request: Request, patient_id: str, status: int = 200, error: str | None = None,
+                  entered: dict[str, Any] | None = None) -> HTMLResponse:
     """Render the patient page (record, assessment, timeline, diagram, forms)."""
     record = _store(request).get_patient(patient_id)
     assessment, assessment_error = _assessment(request, patient_id)
@@ -157,7 +185,7 @@ def _patient_page(request: Request, patient_id: str, status: int = 200, error: s
         assessment_error=assessment_error,
         timeline=plots.to_fragment(timeline, "timeline") if timeline else None,
         diagram=diagram.diagram_context(record, assessment), analytes=analyte_options(), panel=PANEL,
-        today=date.today().isoformat(), error=error,
+        today=date.today().isoformat(), error=error, entered=entered,
         saved=[{"kind": kind, **{k: v for k, v in row.items() if k != "payload"}}
                for kind in ("assessment", "plan") for row in _store(request).saved_results(patient_id, kind)[:5]],
     )
@@ -183,7 +211,8 @@ async def add_labs(request: Request, patient_id: str) -> Response:
     try:
         _store(request).add_labs(patient_id, rows, when or None)
     except InputError as exc:
-        return _patient_page(request, patient_id, status=400, error=str(exc))
+        entered = {key: str(value) for key, value in form.items() if key != "csrf_token"}
+        return _patient_page(request, patient_id, status=400, error=str(exc), entered={**entered, "form": "labs"})
     return _see_other(f"/patients/{patient_id}#labs")
 
 
@@ -199,25 +228,28 @@ def add_semen(request: Request, patient_id: str, date_: str = Form("", alias="da
               volume_ml: str = Form(""), concentration_million_per_ml: str = Form(""),
               total_motility_pct: str = Form(""), progressive_motility_pct: str = Form(""),
               normal_forms_pct: str = Form("")) -> Response:
-    """Add one semen analysis."""
+    """Add one semen analysis; refused input comes back in the form."""
+    entered = {"date": date_, "volume_ml": volume_ml, "concentration_million_per_ml": concentration_million_per_ml,
+               "total_motility_pct": total_motility_pct, "progressive_motility_pct": progressive_motility_pct,
+               "normal_forms_pct": normal_forms_pct}
     try:
-        _store(request).add_semen(patient_id, {
-            "date": date_, "volume_ml": volume_ml, "concentration_million_per_ml": concentration_million_per_ml,
-            "total_motility_pct": total_motility_pct, "progressive_motility_pct": progressive_motility_pct,
-            "normal_forms_pct": normal_forms_pct})
+        _store(request).add_semen(patient_id, entered)
     except InputError as exc:
-        return _patient_page(request, patient_id, status=400, error=str(exc))
+        return _patient_page(request, patient_id, status=400, error=str(exc), entered={**entered, "form": "semen"})
     return _see_other(f"/patients/{patient_id}#semen")
 
 
 @router.post("/patients/{patient_id}/regimens", dependencies=csrf)
-def add_regimen(request: Request, patient_id: str, regimen: str = Form(...), start_date: str = Form(""),
+def add_regimen(request: Request, patient_id: str, regimen: str = Form(""), start_date: str = Form(""),
                 end_date: str = Form("")) -> Response:
-    """Record a regimen taken, with its dates."""
+    """Record a regimen taken, with its dates; refused input comes back in the form."""
     try:
+        if not regimen.strip():
+            raise InputError("enter the regimen, e.g. 'anastrozole 1 mg twice weekly'")
         _store(request).add_regimen(patient_id, regimen, start_date or None, end_date or None)
     except InputError as exc:
-        return _patient_page(request, patient_id, status=400, error=str(exc))
+        entered = {"form": "regimen", "regimen": regimen, "start_date": start_date, "end_date": end_date}
+        return _patient_page(request, patient_id, status=400, error=str(exc), entered=entered)
     return _see_other(f"/patients/{patient_id}#regimens")
 
 
@@ -338,7 +370,8 @@ def report_html(request: Request, patient_id: str, projections: bool = True) -> 
     """The printable HTML report."""
     from hpgtwin.report import render_report_html
 
-    return HTMLResponse(render_report_html(_report_context(request, patient_id, projections)))
+    html = render_report_html(_report_context(request, patient_id, projections))
+    return HTMLResponse(html, headers={"Content-Security-Policy": policy_for_html(html)})
 
 
 @router.get("/patients/{patient_id}/report.pdf")
@@ -393,8 +426,12 @@ async def trial_run(request: Request, spec: str = Form(""), spec_file: UploadFil
         return render(request, "trial.html", status=400, examples=_example_cohorts(), spec=spec, result=None,
                       figure=None, error=str(exc), max_patients=limit)
     key = job_key("trial", spec)
-    request.app.state.jobs.submit(key, lambda: services.trial(spec, max_patients=limit))
-    request.app.state.trial_specs[key] = spec
+    jobs = request.app.state.jobs
+    jobs.submit(key, lambda: services.trial(spec, max_patients=limit))
+    specs: dict[str, str] = request.app.state.trial_specs
+    specs[key] = spec
+    for forgotten in [k for k in specs if jobs.get(k) is None]:  # keep specs only while their results are kept
+        del specs[forgotten]
     return _see_other(f"/trial/{key}")
 
 
@@ -415,9 +452,11 @@ def trial_result(request: Request, key: str) -> HTMLResponse:
         context["error"] = f"The trial failed: {future.exception()}"
         return render(request, "trial.html", status=400, **context)
     result = future.result()
-    fig = plots.trial_figure(result, published_from_spec(spec))
+    published = published_from_spec(spec)
+    fig = plots.trial_figure(result, published)
+    weeks, rows = trial_rows(result, published)
     context.update(result=result, result_json=json.dumps(result, indent=2, default=str)[:20000],
-                   figure=plots.to_fragment(fig, "trial") if fig else None)
+                   figure=plots.to_fragment(fig, "trial") if fig else None, table_weeks=weeks, table_rows=rows)
     return render(request, "trial.html", **context)
 
 

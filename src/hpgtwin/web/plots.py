@@ -1,12 +1,14 @@
 """Plotly figures for the pages: the lab timeline with regimen bands, projections with bands, dose finder, trials.
 
-Figures are rendered as HTML fragments that expect plotly.js from ``/static/plotly.min.js`` (served from the
-installed plotly package; no network).
+Figures are rendered as a ``<div>`` carrying the figure as JSON; ``/static/plots.js`` draws it with plotly.js from
+``/static-vendor/plotly.min.js`` (served from the installed plotly package; no network, no inline script).
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
+from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
@@ -39,8 +41,11 @@ PROJECTED_OUTPUTS: tuple[tuple[str, str], ...] = (
 
 
 def to_fragment(fig: go.Figure, div_id: str) -> str:
-    """An HTML fragment (div + script) for one figure, plotly.js loaded separately."""
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, config=PLOT_CONFIG, div_id=div_id)
+    """A ``<div>`` holding one figure as escaped JSON, drawn by ``/static/plots.js`` (the CSP forbids inline script)."""
+    figure = escape(pio.to_json(fig, validate=False), quote=True)
+    config = escape(json.dumps(PLOT_CONFIG), quote=True)
+    return (f'<div id="{escape(div_id, quote=True)}" class="plotly-figure" data-figure="{figure}" '
+            f'data-config="{config}"></div>')
 
 
 def _style(fig: go.Figure, height: int) -> go.Figure:
@@ -175,7 +180,7 @@ TRIAL_OUTPUTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _arm_label(name: str, arm: dict[str, Any]) -> str:
+def arm_label(name: str, arm: dict[str, Any]) -> str:
     """Legend text of a trial arm: its name and regimen (once when they are the same)."""
     regimen = str(arm.get("regimen") or "")
     return regimen if not name or name == regimen else f"{name}: {regimen}"
@@ -201,7 +206,7 @@ def trial_figure(result: dict[str, Any], published: list[dict[str, Any]] | None 
             means = [s["mean"] for _, s in points]
             lows = [s["mean"] - s["ci95"][0] for _, s in points]
             highs = [s["ci95"][1] - s["mean"] for _, s in points]
-            fig.add_trace(go.Scatter(x=weeks, y=means, mode="lines+markers", name=_arm_label(name, arm),
+            fig.add_trace(go.Scatter(x=weeks, y=means, mode="lines+markers", name=arm_label(name, arm),
                                      line={"color": PALETTE[i % len(PALETTE)]}, legendgroup=name,
                                      showlegend=row == 1,
                                      error_y={"type": "data", "symmetric": False, "array": highs, "arrayminus": lows}),

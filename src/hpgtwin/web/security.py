@@ -27,7 +27,10 @@ AUTH_COOKIE = "hpgtwin_session"
 CSRF_COOKIE = "hpgtwin_csrf"
 CSRF_FIELD = "csrf_token"
 MAX_REQUEST_BYTES = 5 * 1024 * 1024  # assumption: 5 MiB holds a large FHIR Bundle yet stops abuse
-PUBLIC_PATHS = frozenset({"/login", "/healthz"})
+SESSION_MAX_AGE_S = 12 * 3600  # assumption: one clinic working day; then the login cookie expires and is refused
+CLOCK_STEP_S = 60  # assumption: a cookie "issued" up to a minute ahead survives the server clock being stepped back
+PUBLIC_PATHS = frozenset({"/login", "/healthz", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/static/",)  # the packaged stylesheet and scripts (no data): the sign-in page needs them
 log = logging.getLogger("hpgtwin.web")
 
 
@@ -39,9 +42,22 @@ def needs_token(host: str) -> bool:
     return host.strip().lower() not in LOCAL_ONLY_HOSTS
 
 
-def session_cookie_value(token: str) -> str:
-    """The login cookie for a token: an HMAC, so the cookie never holds the token itself."""
-    return hmac.new(token.encode(), b"hpgtwin-login-v1", hashlib.sha256).hexdigest()
+def session_cookie_value(token: str, issued_at: int | None = None) -> str:
+    """The login cookie for a token: issue time (Unix s) and an HMAC over it, so it never holds the token itself
+    and the server can refuse it after SESSION_MAX_AGE_S even if a browser keeps it."""
+    issued = int(time.time()) if issued_at is None else issued_at
+    mac = hmac.new(token.encode(), f"hpgtwin-login-v2:{issued}".encode(), hashlib.sha256).hexdigest()
+    return f"{issued}.{mac}"
+
+
+def session_cookie_valid(cookie: str, token: str, now: float | None = None) -> bool:
+    """Whether a login cookie was issued for this token within the last SESSION_MAX_AGE_S."""
+    issued, _, _ = cookie.partition(".")
+    if not issued.isdigit():
+        return False
+    age = (time.time() if now is None else now) - int(issued)
+    expected = session_cookie_value(token, int(issued))
+    return -CLOCK_STEP_S <= age <= SESSION_MAX_AGE_S and hmac.compare_digest(cookie.encode(), expected.encode())
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -69,12 +85,12 @@ def authorized(scope: Scope, token: str) -> bool:
     if auth.lower().startswith("bearer ") and hmac.compare_digest(auth[7:].strip().encode(), token.encode()):
         return True
     cookie = _cookies(scope).get(AUTH_COOKIE, "")
-    return bool(cookie) and hmac.compare_digest(cookie.encode(), session_cookie_value(token).encode())
+    return bool(cookie) and session_cookie_valid(cookie, token)
 
 
 LOGIN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>hpgtwin — sign in</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:28rem;margin:4rem auto;color:#1d2733}}
-input,button{{font-size:1rem;padding:.4rem}}small{{color:#555}}</style></head><body>
+<link rel="stylesheet" href="/static/style.css">
+<link rel="icon" href="/static/favicon.svg" type="image/svg+xml"></head><body class="login">
 <h1>hpgtwin</h1><p>This server is reachable from the network, so it asks for the access token
 (<code>HPGTWIN_TOKEN</code>).</p>
 <form method="post" action="/login"><label>Access token <input type="password" name="token" autofocus
@@ -93,7 +109,8 @@ class TokenGate:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Let authorized requests through; answer the rest with 401."""
-        if scope["type"] != "http" or self.token is None or scope["path"] in PUBLIC_PATHS:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or self.token is None or path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             await self.app(scope, receive, send)
             return
         if authorized(scope, self.token):

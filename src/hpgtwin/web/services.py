@@ -19,6 +19,9 @@ PLAN_DAYS = 180  # assumption: six months, the usual span between a regimen chan
 PLAN_EVERY_DAYS = 1  # daily points: twice-weekly dosing shows its real saw-tooth
 MAX_TRIAL_PATIENTS = 500  # assumption: a web trial finishes within minutes on two cores
 MAX_SIMULATION_DAYS = 730
+# Trials up to this many patient-weeks run in the server process: measured ~1.2 ms per patient-week in-process vs
+# ~5 s to start a Dask worker process (2-core dev machine, 2026-11-22), so ~3 s here beats a worker (assumption).
+IN_PROCESS_MAX_PATIENT_WEEKS = 2400
 
 
 def plan_samples() -> int | None:
@@ -33,8 +36,10 @@ class Unavailable(HpgtwinError):
 
 
 def _unexpected(part: str, exc: Exception) -> Unavailable:
-    """Wrap an unexpected failure: log only its type (never patient data) and keep a readable message."""
+    """Wrap a failure: log only its type (never patient data); hpgtwin's own errors keep their one-line reason."""
     log.warning("%s failed: %s", part, type(exc).__name__)
+    if isinstance(exc, HpgtwinError) and str(exc):
+        return Unavailable(str(exc))
     return Unavailable(f"{part} is not available right now ({type(exc).__name__}); the rest of the page still works")
 
 
@@ -105,9 +110,20 @@ def parse_cohort_spec(spec: dict[str, Any] | str, *, max_patients: int = MAX_TRI
         raise CohortSpecError("cohort spec needs n, a positive whole number of virtual patients")
     if n > max_patients:
         raise CohortSpecError(f"n = {n} is above this server's limit of {max_patients} virtual patients per run")
+    from hpgtwin.pk import parse_regimen
     from hpgtwin.trials import validate_spec
 
-    return validate_spec(spec)
+    cohort = validate_spec(spec)
+    for arm in cohort.all_arms:  # refuse a bad regimen now, with the spec still on the page, not after queueing
+        if arm.regimen_text:
+            parse_regimen(arm.regimen_text)
+    return cohort
+
+
+def trial_workers(cohort: Any) -> int | None:
+    """None (run in this process) for a small trial, else 1 worker process: starting one costs more than it runs."""
+    patient_weeks = cohort.n * cohort.duration_weeks * max(1, len(cohort.arms))
+    return None if patient_weeks <= IN_PROCESS_MAX_PATIENT_WEEKS else 1
 
 
 def trial(spec: dict[str, Any] | str, *, max_patients: int = MAX_TRIAL_PATIENTS) -> dict[str, Any]:
@@ -116,7 +132,7 @@ def trial(spec: dict[str, Any] | str, *, max_patients: int = MAX_TRIAL_PATIENTS)
     try:
         from hpgtwin.trials import run_trial
 
-        return run_trial(cohort, workers=1).to_dict()
+        return run_trial(cohort, workers=trial_workers(cohort)).to_dict()
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001
