@@ -5,7 +5,8 @@ Sources: each spec's ``published.source`` (cited in the failure message). Tolera
 shared/data/calibration_targets.yaml: fold changes within 20%, |ln fc_model - ln fc_obs| <= ln 1.2; absolute drug
 levels within the same 20%; median times to a sperm threshold within 20% of the published time (Handelsman 2005).
 Fold changes are ratios of cohort means (medians where the study reports medians), follow-up over baseline, as
-the studies report them. n = 60 virtual men per spec keeps the Monte-Carlo error of a mean ratio near 5%.
+the studies report them. Each miss is classified in its spec's ``published.gaps`` and in docs/trials_validation.md:
+(a) model limitation, (b) population / matching / spec problem, (c) comparison bug.
 """
 
 from __future__ import annotations
@@ -50,31 +51,41 @@ def _result(path: Path) -> tuple[CohortSpec, dict]:
     return spec, run_trial(spec).to_dict()
 
 
-# Cohorts the model does not reproduce yet (hpgtwin.model calibration, owned by the physiology work): measured
-# at the time of writing with the model of that moment; the test still runs and passes once the model fits.
-CALIBRATION_GAPS: dict[str, str] = {
-    "coviello_2005_hcg_itt": "ITT fc on TE + hCG 125 IU 0.51 vs 1.0, 500 IU 1.56 vs 1.0 (2026-11-22 00:15)",
-    "handelsman_2005_te_sperm_kinetics": "recovery to 3/5/10/20 M/mL after 4.5/4.8/7.3/10.8 vs 9.0/9.9/11.5/13.6 weeks",
-    "helo_2017_clomiphene": "E2 fc 1.42 vs 2.0, LH fc 1.84 vs 1.52, enclomiphene 0.99 vs 2.2 ng/mL",
-    "leder_2004_anastrozole_daily": "bioavailable T fc 1.60 vs 2.09",
-    "leder_2004_anastrozole_twice_weekly": "bioavailable T fc 1.26 vs 1.55",
-    "mauras_2000_anastrozole_dose": "day 10 E2 fc 0.60 (0.5 mg) vs 0.50, at the edge of the 20% band",
-    "nankin_1987_cypionate_pk": "T fc days 3-5 1.8-2.3 vs 3; E2 fc days 2-7 about 2 vs 3",
-    "pitteloud_2008_feedback_sites": "GnRH frequency fc on T add-back 0.64 vs 0.50",
-    "shah_2021_anastrozole_bmi25": "week 22 E2 fc 0.61 vs 0.50, sperm fc 1.48 vs 1.82",
-    "tamoxifen_10mg_oligospermia": "week 26 LH fc 3.05 vs 2.41, E2 fc 2.13 vs 3.41",
-    "tsjoen_2005_letrozole_young": "day 28 E2 fc 0.35 vs 0.54, LH fc 3.2 vs 4.39, T fc 1.64 vs 2.46",
+# Cohorts with a published value the virtual cohort misses, measured with the model of 2026-11-22 02:20 UTC
+# (python -m hpgtwin.trials.validation 200; n = 200, seed 1; the calibration was being refitted that hour, so the
+# runs of 02:05-02:20 are compared): the class of the miss, then model vs published.
+# strict: missed in every run and far outside the 20% band (|ln ratio| > 0.25); non-strict: near the band's edge
+# (ln 1.2 = 0.18) or passed in one of the runs, so it may pass with the next calibration.
+CALIBRATION_GAPS: dict[str, tuple[str, bool]] = {
+    "coviello_2005_hcg_itt": ("(a) model: ITT fc on TE alone 0.077 vs 0.06 (|ln| 0.25; 0.064 at 01:50)", False),
+    "handelsman_2005_te_sperm_kinetics": (
+        "(a) model: median weeks after stopping to >= 3/5/10/20 M/mL 6.7/7.4/8.6/10.4 vs 9.0/9.9/11.5/13.6; "
+        "to < 10 M/mL 8.3 vs 6.8 weeks", True),
+    "helo_2017_clomiphene": (
+        "(b) sampling time: enclomiphene trough 0.99 vs 2.2 ng/mL (time of draw not reported); "
+        "(a) model: E2 fc 1.47 vs 2.0", True),
+    "mauras_2000_anastrozole_dose": ("(a) model: day-10 E2 fc on 0.5 mg 0.64 vs 0.50 (|ln| 0.24)", False),
+    "nankin_1987_cypionate_pk": ("(a) model: T fc on day 14 1.37 vs 1.0 (ester depot tail; |ln| 0.31)", True),
+    "pitteloud_2008_feedback_sites": (
+        "(b) population: intact men, not ketoconazole-castrated; GnRH frequency fc 0.41 vs 0.50 (0.43 at 02:10)", False),
+    "schneider_1979_obesity": ("(a) model: obese / lean free T 0.73 vs 1.0 (|ln| 0.31)", True),
+    "shah_2021_anastrozole_bmi25": ("(a) model: week-22 sperm concentration fc 1.47 vs 1.82 (|ln| 0.21)", False),
+    "tamoxifen_10mg_oligospermia": ("(a) model: week-26 LH fc 1.78 vs 2.41 (|ln| 0.30; 2.08 at 01:50)", False),
+    "veldhuis_2005_anastrozole_lh": ("(a) model: older men's day-10 LH fc 1.67 vs 2.1 (|ln| 0.23; within at 02:15)",
+                                     False),
 }
 
 
-def _marked(paths: list[Path], gaps: dict[str, str]) -> list:
-    return [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(reason=gaps[p.stem], strict=False)])
+def _marked(paths: list[Path], gaps: dict[str, tuple[str, bool]]) -> list:
+    return [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(reason=gaps[p.stem][0], strict=gaps[p.stem][1])])
             if p.stem in gaps else pytest.param(p, id=p.stem) for p in paths]
 
 
-# Reported baselines the model cannot produce jointly yet (e.g. an LH SD of 4.8 on a mean of 5.1 IU/L).
-MATCHING_GAPS: dict[str, str] = {
-    "leder_2004_anastrozole_daily": "baseline LH mean 6.4 vs 5.1 IU/L when matching LH SD 4.8 (2026-11-22 00:15)",
+# Reported baselines the virtual cohort does not reach within 20% (model of 2026-11-22 02:20 UTC).
+MATCHING_GAPS: dict[str, tuple[str, bool]] = {
+    "helo_2017_clomiphene": (
+        "(b) matching: LH median 4.9 vs 4.0 IU/L (+22%; -19% at 01:55): medians are matched through the log-mean "
+        "(geometric mean), and men with T 205 ng/dL, E2 17 pg/mL and LH 4 IU/L together are few in the prior", False),
 }
 
 
@@ -97,3 +108,12 @@ def test_cohort_reproduces_published_values(path: Path) -> None:
     made, failed = compare(spec, result)
     assert made, "no published value could be compared"
     assert not failed, f"{spec.published.source}: " + "; ".join(failed)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_every_miss_is_classified(path: Path) -> None:
+    """Every miss says why (docs/trials_validation.md): it matches one of its spec's ``published.gaps``."""
+    spec, result = _result(path)
+    _, failed = compare(spec, result)
+    assert not [f for f in failed if spec.published.gap_of(f) is None]

@@ -45,8 +45,15 @@ TWO_ARMS = {
 
 
 @pytest.fixture(scope="module")
-def small_result():
-    return run_trial(validate_spec(SMALL))
+def streamed(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """SMALL run once, its per-patient table streamed to Parquet while the chunks ran."""
+    path = tmp_path_factory.mktemp("streamed") / "men.parquet"
+    return run_trial(validate_spec(SMALL), out=path), path
+
+
+@pytest.fixture(scope="module")
+def small_result(streamed: tuple):
+    return streamed[0]
 
 
 def test_result_follows_the_issue_contract(small_result) -> None:
@@ -85,6 +92,15 @@ def test_per_patient_parquet(small_result, tmp_path: Path) -> None:
         assert col in frame
     d = small_result.to_dict()
     assert frame["testosterone_ng_dl_week_2"].mean() == pytest.approx(d["weeks"]["2"]["testosterone_ng_dl"]["mean"])
+
+
+def test_streamed_parquet_is_the_written_table_one_row_group_per_chunk(streamed: tuple, tmp_path: Path) -> None:
+    import pyarrow.parquet as pq
+
+    result, path = streamed
+    assert result.write_parquet(tmp_path / "again.parquet").read_bytes() == path.read_bytes()
+    assert pq.ParquetFile(path).metadata.num_row_groups == 3  # 24 men in chunks of 10
+    pd.testing.assert_frame_equal(pd.read_parquet(path), result.to_frame())
 
 
 def test_arms_compare_and_power() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hpgtwin.errors import CohortSpecError, InputError
 from hpgtwin.trials.spec import CohortSpec, validate_spec, week_key
@@ -108,3 +109,43 @@ def test_week_keys() -> None:
 def test_every_example_spec_is_valid(path: Path) -> None:
     spec = CohortSpec.from_yaml(path)
     assert spec.source, "every example names its source"
+
+
+def test_analyses_need_report_weeks() -> None:
+    data = yaml.safe_load(ISSUE_EXAMPLE) | {"report_weeks": [], "report_days": [10],
+                                            "responders": {"output": "testosterone_ng_dl"}}
+    with pytest.raises(CohortSpecError, match="responders reads a report week: give report_weeks"):
+        validate_spec(data)
+
+
+def test_every_clinical_output_and_derived_ratio_is_matchable() -> None:
+    from hpgtwin.model import CLINICAL_OUTPUTS
+    from hpgtwin.trials.observables import DERIVED
+    from hpgtwin.trials.spec import MATCHABLE
+
+    assert set(MATCHABLE) == set(CLINICAL_OUTPUTS) | set(DERIVED)
+    with pytest.raises(CohortSpecError, match="cannot match baseline"):
+        validate_spec(yaml.safe_load(ISSUE_EXAMPLE) | {"population": {"baseline": {"psa_ng_ml": 1.0}}})
+
+
+def test_reading_a_spec_does_not_import_numba() -> None:
+    """Spec parsing stays light: the list of matchable names does not pull in the compiled model."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from hpgtwin.trials.spec import CohortSpec; "
+            f"CohortSpec.from_yaml({ISSUE_EXAMPLE!r}); print('numba' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_published_gaps_classify_misses_by_label() -> None:
+    spec = validate_spec(yaml.safe_load(ISSUE_EXAMPLE) | {"published": {
+        "target_id": "x", "source": "y",
+        "gaps": [{"match": "estradiol", "kind": "model", "reason": "E2 suppression too weak"}]}})
+    assert spec.published.gap_of("week 12 estradiol_pg_ml fold change").kind == "model"
+    assert spec.published.gap_of("week 12 lh_iu_l fold change") is None
+    with pytest.raises(CohortSpecError, match="gaps"):
+        validate_spec(yaml.safe_load(ISSUE_EXAMPLE) | {"published": {
+            "target_id": "x", "source": "y", "gaps": [{"match": "lh", "kind": "unsure", "reason": "?"}]}})

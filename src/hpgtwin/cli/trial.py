@@ -37,13 +37,11 @@ def trial(
         fail(f"cohort spec file not found: {spec_path}")
     try:
         spec = CohortSpec.from_yaml(spec_path).with_overrides(n=n, seed=seed)
-        result = run_trial(spec, workers=workers, scheduler=scheduler, progress=sys.stderr.isatty())
+        result = run_trial(spec, workers=workers, scheduler=scheduler, progress=sys.stderr.isatty(), out=out)
     except InputError as exc:
         fail(str(exc))
     except OSError as exc:
         fail(f"cannot reach the Dask scheduler {scheduler}: {exc}" if scheduler else str(exc))
-    if out is not None:
-        result.write_parquet(out)
     if fmt is Format.json:
         echo_json(result.to_dict())
     else:

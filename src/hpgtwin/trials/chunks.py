@@ -1,22 +1,26 @@
 """One chunk of a virtual trial: draw and match its men, simulate every arm, keep only the report-day values.
 
 A chunk depends only on (spec, population group, chunk index, matching rule), never on which process runs it, so
-a trial gives the same numbers locally and on any Dask cluster. Only report-day values leave the chunk, which
-bounds memory by the chunk size, not by n.
+a trial gives the same numbers locally and on any Dask cluster, bit for bit: random streams are keyed by the
+chunk, and the numba kernels loop over men without cross-man reductions, so thread counts do not matter. What a
+worker brings itself (generated model code, parameter and variability tables) is checked against the client's
+fingerprint before a chunk runs. Only report-day values leave the chunk, which bounds memory by the chunk size.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
-from hpgtwin.errors import CohortSpecError
+from hpgtwin.errors import CohortSpecError, InputError
 from hpgtwin.trials.matching import Acceptor
-from hpgtwin.trials.observables import sample_outputs
+from hpgtwin.trials.observables import derived_constants, sample_outputs
 from hpgtwin.trials.population import Candidates, VirtualPopulation
 from hpgtwin.trials.spec import CohortSpec, Population
-from hpgtwin.trials.variability import Proposal
+from hpgtwin.trials.variability import Proposal, load_variability
 
 SEED_PILOT = 0
 """spawn_key slot of the pilot pool; chunks use 1, 2, ... ."""
@@ -31,6 +35,43 @@ def _model():
     from hpgtwin.model import MODEL
 
     return MODEL
+
+
+class WorkerMismatch(InputError):
+    """A Dask worker whose model or parameter tables differ from the client's (its chunks would not reproduce)."""
+
+
+@cache
+def model_fingerprint() -> str:
+    """Hash of all a chunk's numbers depend on besides its task, in this process.
+
+    That is the generated model code (``model_key``: declaration structure, kernel templates, numba and sympy
+    versions), the parameter table (values and bounds), the covariate effects, the variability table and the
+    constants of the derived quantities. Floats enter by ``repr``, which round-trips exactly.
+    """
+    from hpgtwin.model.codegen import model_key
+    from hpgtwin.params import load_covariate_effects
+
+    model = _model()
+    var = load_variability()
+    parts = [
+        model_key(model),
+        repr([(p.name, p.value, p.lower, p.upper) for p in model.parameters]),
+        repr(load_covariate_effects()),
+        repr([(e.name, e.cv) for e in var.effects]) + var.correlation.tobytes().hex(),
+        repr(sorted(derived_constants().items())),
+    ]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:20]
+
+
+def check_fingerprint(expected: str) -> None:
+    """Refuse to run a chunk in a process whose model differs from the one the trial was planned with."""
+    here = model_fingerprint()
+    if expected and expected != here:
+        raise WorkerMismatch(
+            f"this worker's hpgtwin model ({here}) differs from the client's ({expected}): install the same "
+            "hpgtwin version and parameter tables on every Dask worker, and restart workers after changing them"
+        )
 
 
 def baseline_states(candidates: Candidates) -> tuple[np.ndarray, np.ndarray]:
@@ -97,6 +138,7 @@ class ChunkTask:
     acceptor: Acceptor | None
     outputs: tuple[str, ...]
     proposal: Proposal | None = None
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,6 +203,7 @@ def draw_matched(
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Run one chunk: draw/match men, simulate every arm of the group, return report-day values."""
+    check_fingerprint(task.fingerprint)
     spec = task.spec
     vp = VirtualPopulation(task.population)
     rng = rng_for(spec.seed, task.group, task.chunk + 1)

@@ -20,19 +20,23 @@ DEFAULT_OUTPUTS = (*CLINICAL_OUTPUTS, "bioavailable_testosterone_ng_dl", "t_e2_r
 
 DERIVED = ("t_e2_ratio", "t_lh_ratio", "bioavailable_testosterone_ng_dl")
 
+MATCHABLE = DEFAULT_OUTPUTS
+"""Quantities a cohort spec may report at baseline for matching: the clinical outputs and the derived ratios."""
+
 PG_ML_TO_NG_DL = 0.1
 """1 pg/mL = 0.1 ng/dL (unit definition)."""
 
 
 @cache
-def _constants() -> dict[str, float]:
+def derived_constants() -> dict[str, float]:
+    """The constants of the derived quantities (``trials/data/derived.yaml``), name -> value."""
     data = yaml.safe_load((Path(__file__).parent / "data" / "derived.yaml").read_text(encoding="utf-8"))
     return {k: float(v["value"]) for k, v in data.items()}
 
 
 def albumin_binding_factor() -> float:
     """1 + K_alb x [albumin] (dimensionless): bioavailable T / free T at typical albumin (Vermeulen 1999)."""
-    c = _constants()
+    c = derived_constants()
     albumin_mol_l = c["albumin_g_dl"] * 10 / c["albumin_molar_mass_g_mol"]
     return 1 + c["albumin_association_constant_l_per_mol"] * albumin_mol_l
 

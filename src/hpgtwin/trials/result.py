@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,9 +10,10 @@ from typing import Any
 import numpy as np
 
 from hpgtwin import DISCLAIMER
-from hpgtwin.trials.analyses import arm_summary, compare_arms, power_analysis, responder_mask, responders
+from hpgtwin.trials.analyses import arm_summary, compare_arms, power_analysis, responders
 from hpgtwin.trials.spec import SPERM_THRESHOLDS_MILLION_ML, CohortSpec, week_key
 from hpgtwin.trials.statistics import Z95
+from hpgtwin.trials.table import GroupRows, PatientTableWriter, group_table, report_columns
 
 
 @dataclass(frozen=True)
@@ -38,8 +40,7 @@ class TrialResult:
 
     def columns(self) -> list[str]:
         """Column suffixes of the report days: baseline, week_<w>..., day_<d>..."""
-        return (["baseline"] + [f"week_{week_key(w)}" for w in self.spec.report_weeks]
-                + [f"day_{week_key(d)}" for d in self.spec.report_days])
+        return report_columns(self.spec)
 
     def arm_dict(self, name: str) -> dict[str, Any]:
         """Summary of one arm: regimen, n, matching, baseline, weeks (and days), responders."""
@@ -98,31 +99,39 @@ class TrialResult:
         g = self.arms[reference].group
         return {name: arm.group == g for name, arm in self.arms.items()}
 
-    def to_frame(self):
-        """Per-patient table: one row per (arm, man); columns ``<output>_<baseline|week_w|day_d>``."""
-        import pandas as pd
-
-        frames = []
-        cols = self.columns()
+    def chunk_rows(self) -> Iterator[tuple[tuple[int, int], GroupRows]]:
+        """The men chunk by chunk, (group, chunk) -> rows of every arm of the group, in the order of the run."""
+        size = int(self.run.get("chunk_size") or self.spec.chunk_size)
+        groups: dict[int, list[str]] = {}
         for name, arm in self.arms.items():
-            data: dict[str, Any] = {"arm": name, "patient_id": arm.patient_id, "age_years": arm.age_years,
-                                    "bmi_kg_m2": arm.bmi_kg_m2}
-            if arm.weight is not None:
-                data["weight"] = arm.weight
-            for output, v in arm.values.items():
-                for j, c in enumerate(cols):
-                    data[f"{output}_{c}"] = v[:, j]
-            if self.spec.responders is not None:
-                col = 1 + list(self.spec.report_weeks).index(self.spec.responders.week or self.spec.final_week)
-                data["responder"] = responder_mask(self.spec.responders, arm.values, col)
-            frames.append(pd.DataFrame(data))
-        return pd.concat(frames, ignore_index=True)
+            groups.setdefault(arm.group, []).append(name)
+        for g in sorted(groups):
+            first = self.arms[groups[g][0]]
+            for c, start in enumerate(range(0, first.patient_id.size, size)):
+                rows = slice(start, start + size)
+                yield (g, c), GroupRows(
+                    first.patient_id[rows], first.age_years[rows], first.bmi_kg_m2[rows],
+                    None if first.weight is None else first.weight[rows],
+                    {a: {k: v[rows] for k, v in self.arms[a].values.items()} for a in groups[g]},
+                )
+
+    def _weighted(self) -> bool:
+        return any(arm.weight is not None for arm in self.arms.values())
+
+    def to_frame(self):
+        """Per-patient table (pandas): one row per (arm, man), chunk by chunk; see :mod:`hpgtwin.trials.table`."""
+        import pyarrow as pa
+
+        tables = [group_table(self.spec, rows, weighted=self._weighted()) for _, rows in self.chunk_rows()]
+        return pa.concat_tables(tables).to_pandas()
 
     def write_parquet(self, path: str | Path) -> Path:
-        """Write the per-patient table to a Parquet file (pyarrow)."""
-        path = Path(path)
-        self.to_frame().to_parquet(path, index=False, engine="pyarrow")
-        return path
+        """Write the per-patient table to Parquet, one row group per chunk (the file ``run_trial(out=...)`` streams)."""
+        keys_rows = list(self.chunk_rows())
+        with PatientTableWriter(path, self.spec, [k for k, _ in keys_rows], weighted=self._weighted()) as writer:
+            for key, rows in keys_rows:
+                writer.add(key, rows)
+        return Path(path)
 
     def to_text(self) -> str:
         """A short human-readable summary: per arm, the main outputs at baseline and at each report week."""

@@ -2,26 +2,36 @@
 
 ``workers=N`` starts a ``dask.distributed.LocalCluster`` with N single-threaded worker processes;
 ``scheduler="tcp://host:8786"`` uses an existing cluster. Chunks are fixed by the spec (size and seeds), so every
-executor returns the same numbers.
+executor returns the same numbers. With ``out``, the per-patient table is streamed to Parquet as chunks complete
+(one row group per chunk, in chunk order), so writing it needs memory for a chunk, not for the whole trial.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import numpy as np
 
 from hpgtwin.errors import CohortSpecError
-from hpgtwin.trials.chunks import SEED_PILOT, ChunkResult, ChunkTask, baseline_observables, rng_for, run_chunk
+from hpgtwin.trials.chunks import (
+    SEED_PILOT,
+    ChunkResult,
+    ChunkTask,
+    baseline_observables,
+    model_fingerprint,
+    rng_for,
+    run_chunk,
+)
 from hpgtwin.trials.matching import Acceptor, fit_acceptor, match_report
 from hpgtwin.trials.observables import DEFAULT_OUTPUTS, DERIVED
 from hpgtwin.trials.population import VirtualPopulation
 from hpgtwin.trials.result import ArmResult, TrialResult
 from hpgtwin.trials.spec import CohortSpec, Population, validate_spec
 from hpgtwin.trials.statistics import effective_sample_size
+from hpgtwin.trials.table import GroupRows, PatientTableWriter
 from hpgtwin.trials.variability import Proposal, Variability
 
 MIN_YIELD_MARGIN = 3.0
@@ -134,11 +144,12 @@ def plan_chunks(spec: CohortSpec, chunk_size: int | None = None) -> list[ChunkTa
     outputs = reported_outputs(spec)
     check_outputs(outputs)
     tasks = []
+    fingerprint = model_fingerprint()
     for g, (pop, arms) in enumerate(population_groups(spec)):
         acceptor, proposal = fit_matching(spec, pop, g)
         for c, start in enumerate(range(0, spec.n, size)):
             tasks.append(ChunkTask(spec, pop, arms, g, c, min(size, spec.n - start), start, acceptor, outputs,
-                                   proposal))
+                                   proposal, fingerprint))
     return tasks
 
 
@@ -159,13 +170,25 @@ def _dask_client(workers: int | None, scheduler: str | None) -> AbstractContextM
     return client
 
 
-def _dask(tasks: list[ChunkTask], client, tick: Callable[[], None]) -> list[ChunkResult]:
+def _dask(tasks: list[ChunkTask], client) -> Iterator[ChunkResult]:
+    """Chunk results as the cluster finishes them (any order); each future is released once its result is here."""
     from dask.distributed import as_completed
 
-    futures = client.map(run_chunk, tasks, pure=False)
-    for _ in as_completed(futures):
-        tick()
-    return client.gather(futures)
+    for future in as_completed(client.map(run_chunk, tasks, pure=False)):
+        result = future.result()
+        future.release()
+        yield result
+
+
+def _rows(result: ChunkResult) -> GroupRows:
+    return GroupRows(result.patient_id, result.age_years, result.bmi_kg_m2, result.weight, result.values)
+
+
+def _table_writer(out: str | Path | None, spec: CohortSpec, tasks: list[ChunkTask]) -> AbstractContextManager:
+    if out is None:
+        return nullcontext(None)
+    weighted = any(t.acceptor is not None and t.acceptor.method == "weighting" for t in tasks)
+    return PatientTableWriter(out, spec, [(t.group, t.chunk) for t in tasks], weighted=weighted)
 
 
 def _progress(enabled: bool, total: int) -> AbstractContextManager:
@@ -183,10 +206,12 @@ def run_trial(
     scheduler: str | None = None,
     progress: bool = False,
     chunk_size: int | None = None,
+    out: str | Path | None = None,
 ) -> TrialResult:
     """Run a virtual trial (locally, on a new LocalCluster with ``workers``, or on the cluster at ``scheduler``).
 
     ``spec`` may be a CohortSpec, a mapping (validated) or a YAML path/text; bad specs raise CohortSpecError.
+    ``out``: stream the per-patient table to this Parquet file while the chunks complete.
     """
     if isinstance(spec, dict):
         spec = validate_spec(spec)
@@ -194,28 +219,29 @@ def run_trial(
         spec = CohortSpec.from_yaml(spec)
     started = time.perf_counter()
     tasks = plan_chunks(spec, chunk_size)
-    results: list[ChunkResult]
-    with _progress(progress, len(tasks)) as bar:
+    results: list[ChunkResult] = []
+    with _progress(progress, len(tasks)) as bar, _table_writer(out, spec, tasks) as table:
         job = bar.add_task("chunks", total=len(tasks)) if bar is not None else None
 
-        def tick() -> None:
-            if bar is not None:
-                bar.advance(job)
+        def collect(chunks: Iterable[ChunkResult]) -> None:
+            for r in chunks:
+                results.append(r)
+                if table is not None:
+                    table.add((r.group, r.chunk), _rows(r))
+                if bar is not None:
+                    bar.advance(job)
 
         if workers or scheduler:
             with _dask_client(workers, scheduler) as client:
                 try:
-                    results = _dask(tasks, client, tick)
+                    collect(_dask(tasks, client))
                 finally:
                     cluster = getattr(client, "_hpgtwin_cluster", None)
                     if cluster is not None:
                         cluster.close()
             executor = f"dask scheduler {scheduler}" if scheduler else f"dask LocalCluster ({workers} workers)"
         else:
-            results = []
-            for r in _local(tasks):
-                results.append(r)
-                tick()
+            collect(_local(tasks))
             executor = "local"
     return assemble(spec, tasks, results, run={"executor": executor, "chunks": len(tasks),
                                               "chunk_size": chunk_size or spec.chunk_size,

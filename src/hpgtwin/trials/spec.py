@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from hpgtwin.errors import CohortSpecError
+from hpgtwin.trials.observables import MATCHABLE
 
 NO_DRUG = ("none", "placebo", "no treatment", "")
 
@@ -68,22 +69,6 @@ class Statistic(_Strict):
         if self.mean is None and self.median is None:
             raise ValueError("a baseline statistic needs a mean or a median")
         return self
-
-
-MATCHABLE = (
-    "testosterone_ng_dl",
-    "free_testosterone_pg_ml",
-    "bioavailable_testosterone_ng_dl",
-    "estradiol_pg_ml",
-    "lh_iu_l",
-    "fsh_iu_l",
-    "shbg_nmol_l",
-    "inhibin_b_pg_ml",
-    "sperm_concentration_million_ml",
-    "total_motile_count_million",
-    "t_e2_ratio",
-    "t_lh_ratio",
-)
 
 
 class Population(_Strict):
@@ -179,6 +164,19 @@ class Power(_Strict):
         return tuple(sorted(set(value)))
 
 
+GapKind = Literal["model", "population", "comparison"]
+"""Why a virtual cohort misses a published value: (a) ``model`` limitation, (b) ``population``, matching or spec
+problem (covariates, baseline units, report week, sampling time), (c) ``comparison`` bug."""
+
+
+class Gap(_Strict):
+    """A known miss of a cohort: the comparisons whose label contains ``match``, its kind and the reason."""
+
+    match: str = Field(min_length=1)
+    kind: GapKind
+    reason: str = Field(min_length=1)
+
+
 class Published(_Strict):
     """Published follow-up values a cohort spec reproduces (used by the reference tests and docs)."""
 
@@ -187,7 +185,12 @@ class Published(_Strict):
     tolerance: str = "fold changes within 20%: |ln fc_model - ln fc_obs| <= ln 1.2"
     baseline: dict[str, Any] = {}
     values: list[dict[str, Any]] = []
+    gaps: tuple[Gap, ...] = ()
     notes: str = ""
+
+    def gap_of(self, label: str) -> Gap | None:
+        """The first known gap whose ``match`` occurs in a comparison label (None if the miss is unexplained)."""
+        return next((g for g in self.gaps if g.match in label), None)
 
 
 class CohortSpec(_Strict):
@@ -230,6 +233,8 @@ class CohortSpec(_Strict):
             if not 0 < d <= days or d != int(d):
                 raise ValueError(f"report day {d:g} must be a whole day within the trial (1..{days:g})")
         for section in (self.responders, self.compare, self.power):
+            if section is not None and not self.report_weeks:
+                raise ValueError(f"{type(section).__name__.lower()} reads a report week: give report_weeks")
             week = getattr(section, "week", None)
             if week is not None and week not in self.report_weeks:
                 raise ValueError(f"week {week:g} of {type(section).__name__.lower()} is not in report_weeks")
