@@ -1,4 +1,4 @@
-"""Cross-checks between values of one file: measured free-T fraction, semen total count and motility."""
+"""Cross-checks between values of one file: measured free-T fraction, semen total count and motility, BMI."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import yaml
 
 from hpgtwin.labs.alerts import Alert
 from hpgtwin.labs.records import PatientFile
+from hpgtwin.units import convert
 
 
 @cache
@@ -82,6 +83,27 @@ def _semen(pf: PatientFile) -> list[Alert]:
     return alerts
 
 
+def _body_mass_index(pf: PatientFile) -> list[Alert]:
+    """Reported BMI against weight / height^2, naming pounds when weight read as lb would fit."""
+    p = pf.patient
+    if p.bmi_kg_m2 is None or p.weight_kg is None or not p.height_cm:
+        return []
+    rule = consistency_table()["body_mass_index"]
+    tolerance = rule["relative_tolerance"]
+    height_m2 = (p.height_cm / 100.0) ** 2
+    computed = p.weight_kg / height_m2
+    if abs(p.bmi_kg_m2 - computed) <= tolerance * p.bmi_kg_m2:
+        return []
+    message = (
+        f"reported BMI {p.bmi_kg_m2:.3g} kg/m2 differs from weight {p.weight_kg:.4g} kg / height "
+        f"({p.height_cm:.4g} cm)^2 = {computed:.3g} kg/m2 by more than {100 * tolerance:g} %"
+    )
+    as_pounds = convert(p.weight_kg, "[lb_av]", "kg") / height_m2
+    if abs(p.bmi_kg_m2 - as_pounds) <= tolerance * p.bmi_kg_m2:
+        message += f"; read as pounds the weight gives {as_pounds:.3g} kg/m2: check the weight unit"
+    return [Alert(code="bmi_inconsistent", severity="warning", message=message, source=rule["source"])]
+
+
 def consistency_alerts(pf: PatientFile) -> list[Alert]:
     """Every cross-check alert of one patient file."""
-    return _free_t_fraction(pf) + _semen(pf)
+    return _free_t_fraction(pf) + _semen(pf) + _body_mass_index(pf)

@@ -2,6 +2,12 @@
 
 Parsing is all-or-nothing: the first bad entry raises an InputError subclass whose one-line message names the
 entry (``labs[3] (estradiol): ...``), so nothing half-parsed reaches the clinical engine or the store.
+
+The ``patient`` section is checked by :mod:`hpgtwin.labs.covariates` (age 12-110 years; BMI, weight and height within
+the ``plausible`` ranges of ``analytes.yaml``, with a unit hint for inches/pounds mix-ups; ``desires_fertility`` is
+true/"yes"/"true", false/"no"/"false", or null/"unknown"/"not stated"/"" for not stated) and
+:mod:`hpgtwin.labs.medications` (each current medication parses with the regimen grammar or starts with a recognised
+medication name from ``medications.yaml``; "none" is dropped).
 """
 
 from __future__ import annotations
@@ -12,8 +18,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hpgtwin.errors import ImplausibleValue, PatientFileError
+from hpgtwin.errors import PatientFileError
 from hpgtwin.labs.catalogue import Analyte, is_valid_loinc, lookup_analyte
+from hpgtwin.labs.covariates import (
+    AGE_LIMITS_YEARS,  # noqa: F401  (re-exported: callers read the age limits here)
+    COVARIATE_FIELDS,
+    check_body_measure,
+    check_body_measures,
+    check_covariate,
+    parse_desires_fertility,
+)
+from hpgtwin.labs.medications import check_medications
 from hpgtwin.labs.records import LabResult, Patient, PatientFile, SemenAnalysis
 from hpgtwin.labs.validate import as_date, as_number, to_canonical
 
@@ -40,7 +55,6 @@ SEMEN_KEYS = (
     "total_sperm_count_million",
 )
 LAB_KEYS = ("analyte", "loinc", "value", "unit", "date", "note")
-AGE_LIMITS_YEARS = (12.0, 110.0)  # adult-male tool; outside this the age is a typo [assumption]
 
 
 def load_patient_file(source: str | Path | Mapping[str, Any], *, today: date | None = None) -> PatientFile:
@@ -113,28 +127,22 @@ def _parse_patient(raw: Mapping[str, Any], vitals: dict[str, float]) -> Patient:
     patient_id = raw.get("id")
     if patient_id is None or not str(patient_id).strip():
         raise PatientFileError("patient: 'id' is missing")
-    numbers: dict[str, float | None] = {}
-    for key in ("age_years", "bmi_kg_m2", "weight_kg", "height_cm"):
-        value = raw.get(key)
-        numbers[key] = None if value is None else as_number(value, f"patient.{key}")
-    age = numbers["age_years"]
-    if age is not None and not AGE_LIMITS_YEARS[0] <= age <= AGE_LIMITS_YEARS[1]:
-        raise ImplausibleValue(f"patient.age_years: {age:g} is outside {AGE_LIMITS_YEARS[0]:g}-{AGE_LIMITS_YEARS[1]:g} years")
+    numbers = {key: check_covariate(key, raw.get(key)) for key in COVARIATE_FIELDS}
     for key, value in vitals.items():
         if numbers.get(key) is None:
             numbers[key] = value
-    fertility = raw.get("desires_fertility")
-    if fertility is not None and not isinstance(fertility, bool):
-        raise PatientFileError(f"patient.desires_fertility must be true or false, got {fertility!r}")
+    check_body_measures(numbers["bmi_kg_m2"], numbers["weight_kg"], numbers["height_cm"])
     return Patient(
         id=str(patient_id),
-        age_years=age,
+        age_years=numbers["age_years"],
         bmi_kg_m2=numbers["bmi_kg_m2"],
         weight_kg=numbers["weight_kg"],
         height_cm=numbers["height_cm"],
-        desires_fertility=fertility,
+        desires_fertility=parse_desires_fertility(raw.get("desires_fertility")),
         conditions=_strings(raw.get("conditions"), "patient.conditions", lower=True),
-        medications=_strings(raw.get("medications"), "patient.medications", lower=False),
+        medications=check_medications(
+            _strings(raw.get("medications"), "patient.medications", lower=False), "patient.medications"
+        ),
     )
 
 
@@ -179,6 +187,7 @@ def _parse_labs(
         if analyte.semen_field:
             semen.append((when, analyte.semen_field, canonical))
         elif analyte.patient_field:
+            check_body_measure(analyte, value, str(unit), canonical, where)
             previous = vitals.get(analyte.patient_field)
             if previous is None or (when or date.min) >= (previous[0] or date.min):
                 vitals[analyte.patient_field] = (when, canonical)

@@ -18,7 +18,7 @@ def _fmt(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _alternative_reading(analyte: Analyte, value: float, stated_unit: str) -> tuple[str, float] | None:
+def alternative_reading(analyte: Analyte, value: float, stated_unit: str) -> tuple[str, float] | None:
     """The first confusable unit in which ``value`` lands in the reference interval, with the canonical value."""
     stated = convert(value, stated_unit, analyte.canonical_unit, molar_mass_g_mol=analyte.molar_mass_g_mol)
     for unit in analyte.confusable_units:
@@ -55,7 +55,7 @@ def check_value(
     expected = analyte.expected_untreated.contains(canonical)
     may_be_treatment = treated and analyte.treatment_sensitive and plausible
     if not expected and not may_be_treatment:
-        alternative = _alternative_reading(analyte, value, stated_unit)
+        alternative = alternative_reading(analyte, value, stated_unit)
         if alternative is not None:
             unit, reading = alternative
             return Alert(

@@ -39,7 +39,7 @@ class SemenAnalysis:
 
 @dataclass(frozen=True)
 class Patient:
-    """Who the man is: covariates, conditions and current medications (regimen text)."""
+    """Who the man is: covariates, conditions and current medications (regimen text or a recognised medication)."""
 
     id: str
     age_years: float | None = None

@@ -100,6 +100,15 @@ def canonical_lab(analyte: str, value: float, unit: str) -> tuple[str, str | Non
     return found.key, found.loinc, float(canonical), found.canonical_unit
 
 
+def _check_body_measure(key: str, value: float, unit: str, canonical: float) -> None:
+    """Weight, height and BMI entered as lab results get the intake's plausibility limits (else ImplausibleValue)."""
+    from hpgtwin.labs.catalogue import CATALOGUE
+    from hpgtwin.labs.covariates import check_body_measure
+
+    if CATALOGUE[key].patient_field:
+        check_body_measure(CATALOGUE[key], value, unit, canonical, key)
+
+
 def patient_summary(row: PatientRow) -> dict[str, Any]:
     """The patient section of the patient-file contract, plus the record's own id and stamps."""
     return {
@@ -212,21 +221,23 @@ class Store:
 
     @staticmethod
     def _apply_patient_fields(row: PatientRow, data: dict[str, Any]) -> None:
-        """Copy and check the covariates of the patient section onto a row."""
+        """Copy the covariates of the patient section onto a row, checked by the intake layer (labs.covariates)."""
+        from hpgtwin.labs.covariates import check_body_measures, check_covariate, parse_desires_fertility
+        from hpgtwin.labs.medications import check_medications
+
         for name in PATIENT_NUMBER_FIELDS:
             if name in data:
-                setattr(row, name, _number(data[name], name))
-        if row.age_years is not None and row.age_years > 120:
-            raise InputError(f"age_years: {row.age_years:g} is not a plausible adult age (0-120 years)")
+                value = data[name]
+                blank = value is None or (isinstance(value, str) and not value.strip())
+                setattr(row, name, None if blank else check_covariate(name, value, name))
+        check_body_measures(row.bmi_kg_m2, row.weight_kg, row.height_cm, "patient")
         if "desires_fertility" in data:
-            flag = data["desires_fertility"]
-            if isinstance(flag, str):
-                flag = {"": None, "yes": True, "true": True, "on": True, "no": False, "false": False}.get(flag.lower())
-            row.desires_fertility = None if flag is None else bool(flag)
+            row.desires_fertility = parse_desires_fertility(data["desires_fertility"], "desires_fertility")
         if "conditions" in data or row.conditions is None:
             row.conditions = _text_list(data.get("conditions"), "conditions")
         if "medications" in data or row.medications is None:
-            row.medications = _text_list(data.get("medications"), "medications")
+            medications = _text_list(data.get("medications"), "medications")
+            row.medications = list(check_medications(medications, "medications"))
 
     def update_patient(self, patient_id: str, data: dict[str, Any], *, actor: str = "local") -> dict[str, Any]:
         """Change covariates of an existing patient."""
@@ -306,6 +317,7 @@ class Store:
             if not unit or not str(unit).strip():
                 raise InputError(f"{analyte}: a unit is required")
             key, loinc, canonical_value, canonical_unit = canonical_lab(str(analyte), number, str(unit).strip())
+            _check_body_measure(key, number, str(unit).strip(), canonical_value)
             if any(r.analyte == key for r in prepared):
                 raise PatientFileError(f"{key} is entered twice for the same date")
             prepared.append(LabResultRow(analyte=key, loinc=loinc, original_value=number,
