@@ -51,3 +51,33 @@ def solve_sparse(v: np.ndarray, b: np.ndarray) -> None:
 
 NNZ = 1
 DIAG_IDX = np.zeros(1, dtype=np.int64)
+
+
+def derived_lanes(p: np.ndarray, q: np.ndarray) -> None:
+    """Parameter-only subexpressions of the RHS per man: p (params, lanes) -> q (derived, lanes) (generated)."""
+    raise NotImplementedError
+
+
+def rhs_lanes_q(
+    t: float, y: np.ndarray, p: np.ndarray, q: np.ndarray, dy: np.ndarray, w: np.ndarray, need: np.ndarray
+) -> None:
+    """d(y)/dt for men in lanes: y, dy (states, lanes), p, q (params/derived, lanes), w scratch; quarter slopes."""
+    raise NotImplementedError
+
+
+def rhs_lanes_p(
+    t: float, y: np.ndarray, p: np.ndarray, q: np.ndarray, dy: np.ndarray, w: np.ndarray, need: np.ndarray
+) -> None:
+    """:func:`rhs_lanes_q` for any Hill slopes (pow) (generated)."""
+    raise NotImplementedError
+
+
+LANE_WORK = 1
+LANE_DERIVED = 1
+LANE_QUARTER_OK = True
+SLOPE_PARAMS = np.zeros(0, dtype=np.int64)
+INFLUENCE_PTR = np.zeros(2, dtype=np.int64)
+INFLUENCE_IDX = np.zeros(0, dtype=np.int64)
+LANE_STATEMENTS = 1
+STATEMENT_STATES_PTR = np.zeros(2, dtype=np.int64)
+STATEMENT_STATES_IDX = np.zeros(0, dtype=np.int64)

@@ -21,43 +21,22 @@ from types import ModuleType
 import numba
 import numpy as np
 import sympy as sp
-from sympy.printing.pycode import PythonCodePrinter
 
 from hpgtwin.model import kernels as _kernels_template
+from hpgtwin.model import kernels_lanes as _lanes_template
+from hpgtwin.model.codegen_lanes import lane_functions
 from hpgtwin.model.declaration import Model
 from hpgtwin.model.expressions import SymbolicModel, symbolic
+from hpgtwin.model.printing import HELPERS
+from hpgtwin.model.printing import JIT as _JIT
+from hpgtwin.model.printing import NumbaPrinter as _Printer
 
 CODEGEN_VERSION = "4"
-_STUB_IMPORT = "from hpgtwin.model._kernel_stubs import"
-_HELPERS = ("hill_act", "hill_inh", "dhill_act_dx", "dhill_act_dk", "dhill_act_dn")
-# numpy error model: x/0 gives inf/nan (the solvers check finiteness) instead of a branch per division;
-# fastmath without nnan/ninf: reciprocals, contraction and reassociation, but NaN/inf stay detectable.
-_JIT = 'cache=True, error_model="numpy", fastmath={"nsz", "arcp", "contract", "reassoc"}'
+_TEMPLATES = (_kernels_template, _lanes_template)
+_DROP = "# codegen: drop this"
 SERIAL_BELOW = 32  # batches smaller than this run on one thread (thread start-up dominates; measured)
 _lock = threading.Lock()
 _compiled: dict[str, CompiledModel] = {}
-
-
-class _Printer(PythonCodePrinter):
-    """Python/numba printer: math.* functions, Hill helpers by name, floats at full precision."""
-
-    def _print_Function(self, expr: sp.Function) -> str:
-        name = type(expr).__name__
-        if name in _HELPERS:
-            args = (repr(float(a)) if a.is_Number else self._print(a) for a in expr.args)
-            return f"{name}({', '.join(args)})"
-        return super()._print_Function(expr)
-
-    def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
-        base, exponent = expr.args
-        if exponent == sp.Rational(1, 2):
-            return f"math.sqrt({self._print(base)})"
-        if exponent == -1:
-            return f"(1.0/{self.parenthesize(base, 1000)})"
-        if exponent.is_Integer and 2 <= int(exponent) <= 4:
-            b = self.parenthesize(base, 1000)
-            return "(" + "*".join([b] * int(exponent)) + ")"
-        return super()._print_Pow(expr, rational=rational)
 
 
 def cache_dir() -> Path:
@@ -106,13 +85,11 @@ def _needed_assignments(sm: SymbolicModel, exprs: list[sp.Expr]) -> list[int]:
     return sorted(keep)
 
 
-def _function(
-    name: str, args: str, model: Model, sm: SymbolicModel, targets: list[tuple[str, sp.Expr]], printer: _Printer,
-    inline_assignments: bool, prelude: str = "",
-) -> str:
-    """Source of one njit function that evaluates ``targets`` (lhs text, expression) with cse."""
+def _statements(
+    model: Model, sm: SymbolicModel, targets: list[tuple[str, sp.Expr]], inline_assignments: bool
+) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr], set[str]]:
+    """Assignments and cse temporaries (in order), the reduced target expressions and the names they use."""
     rename = _local_names(model)
-    body: list[str] = []
     exprs = [e for _, e in targets]
     if inline_assignments:
         exprs = [sm.substitute(e) for e in exprs]
@@ -122,18 +99,24 @@ def _function(
     exprs = [e.xreplace(rename) for e in exprs]
     pre = [(rename[s], v.xreplace(rename)) for s, v in pre]
     replacements, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("x_"), optimizations="basic")
+    temps = pre + list(replacements)
     used: set[str] = set()
-    for _, v in pre:
-        used |= {str(s) for s in v.free_symbols}
-    for _, v in replacements:
+    for _, v in temps:
         used |= {str(s) for s in v.free_symbols}
     for e in reduced:
         used |= {str(s) for s in e.free_symbols}
-    if prelude:
-        body.append(f"    {prelude}")
+    return temps, list(reduced), used
+
+
+def _function(
+    name: str, args: str, model: Model, sm: SymbolicModel, targets: list[tuple[str, sp.Expr]], printer: _Printer,
+    inline_assignments: bool, prelude: str = "",
+) -> str:
+    """Source of one njit function that evaluates ``targets`` (lhs text, expression) with cse."""
+    temps, reduced, used = _statements(model, sm, targets, inline_assignments)
+    body: list[str] = [f"    {prelude}"] if prelude else []
     body += _unpack(model, used)
-    body += [f"    {s} = {printer.doprint(v)}" for s, v in pre]
-    body += [f"    {s} = {printer.doprint(v)}" for s, v in replacements]
+    body += [f"    {s} = {printer.doprint(v)}" for s, v in temps]
     body += [f"    {lhs} = {printer.doprint(e)}" for (lhs, _), e in zip(targets, reduced, strict=True)]
     return "\n".join([f"@njit({_JIT})\ndef {name}({args}):", *body, "    return None", ""])
 
@@ -208,11 +191,14 @@ def generate_source(model: Model) -> str:
                     if i == j:
                         diag_targets.append((f"out[{i}]", d))
     pattern = sparse_pattern(n, [_ij(lhs) for lhs, _ in jac_targets])
+    influence_ptr, influence_idx = _influence(n, [_ij(lhs) for lhs, _ in jac_targets])
     pos = {ij: k for k, ij in enumerate(pattern)}
     sparse_targets = [(f"out[{pos[_ij(lhs)]}]", e) for lhs, e in jac_targets]
     table = {s.name: s for s in (*sm.states, *sm.parameters)} | {s.name: s for s, _ in sm.assignments}
     out_targets = [(f"out[{k}]", table[name]) for k, name in enumerate(model.outputs)]
     dose_targets = [(f"out[{k}]", e) for k, e in enumerate(sm.dose_scales)]
+    temps, reduced, _ = _statements(model, sm, rhs_targets, inline_assignments=False)
+    slope_params = _slope_parameters(model, sm)
     parts = [
         f'"""Generated by hpgtwin.model.codegen v{CODEGEN_VERSION} for model {model.name!r}; do not edit."""',
         "import math",
@@ -227,13 +213,54 @@ def generate_source(model: Model) -> str:
         _function("outputs", "y, p, out", model, sm, out_targets, printer, inline_assignments=False),
         _function("dose_scales", "p, out", model, sm, dose_targets, printer, inline_assignments=False),
         f"N_STATES = {n}",
+        lane_functions(model, temps, [lhs for lhs, _ in rhs_targets], reduced),
+        f"SLOPE_PARAMS = np.array({slope_params!r}, dtype=np.int64)",
+        f"INFLUENCE_PTR = np.array({influence_ptr!r}, dtype=np.int64)",
+        f"INFLUENCE_IDX = np.array({influence_idx!r}, dtype=np.int64)",
     ]
-    template = inspect.getsource(_kernels_template)
-    start = template.index(_STUB_IMPORT)
-    end = template.index(")\n", start) + 2
-    template = template[:start] + template[end:]
-    body = "\n".join(line for line in template.splitlines() if not line.startswith("from __future__ import"))
-    return "\n".join(parts) + "\n\n# ---- kernel template (hpgtwin.model.kernels) ----\n" + body + "\n"
+    return "\n".join(parts) + "\n" + "\n".join(_template_body(t) for t in _TEMPLATES) + "\n"
+
+
+def _template_body(module: ModuleType) -> str:
+    """Source of a kernel template without its ``# codegen: drop this`` imports and ``__future__`` line."""
+    lines = inspect.getsource(module).splitlines()
+    kept: list[str] = [f"# ---- kernel template ({module.__name__}) ----"]
+    dropping = False
+    for line in lines:
+        if _DROP in line:
+            dropping = line.rstrip().endswith("(") or "(" in line and ")" not in line
+            continue
+        if dropping:
+            dropping = not line.startswith(")")
+            continue
+        if not line.startswith("from __future__ import"):
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _influence(n: int, entries: list[tuple[int, int]]) -> tuple[list[int], list[int]]:
+    """CSR lists of the states each state acts on (structural Jacobian column -> rows, diagonal excluded)."""
+    rows: list[list[int]] = [[] for _ in range(n)]
+    for i, j in entries:
+        if i != j:
+            rows[j].append(i)
+    ptr = [0]
+    idx: list[int] = []
+    for j in range(n):
+        idx += sorted(set(rows[j]))
+        ptr.append(len(idx))
+    return ptr, idx
+
+
+def _slope_parameters(model: Model, sm: SymbolicModel) -> list[int]:
+    """Indices of the parameters used as Hill slopes in the rates (checked on the quarter grid per batch)."""
+    index = {sp.Symbol(p.name, real=True): j for j, p in enumerate(model.parameters)}
+    found: set[int] = set()
+    for e in [v for _, v in sm.assignments] + list(sm.rates):
+        for call in e.atoms(sp.Function):
+            if type(call).__name__ in HELPERS and call.args[2] in index:
+                found.add(index[call.args[2]])
+    return sorted(found)
 
 
 def _ij(lhs: str) -> tuple[int, int]:
@@ -294,8 +321,8 @@ def _as_batch(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def model_key(model: Model) -> str:
     """Hash of everything that determines the generated code."""
-    template = inspect.getsource(_kernels_template)
-    text = "\n".join([CODEGEN_VERSION, numba.__version__, sp.__version__, model.structure_key(), template])
+    templates = [inspect.getsource(t) for t in _TEMPLATES]
+    text = "\n".join([CODEGEN_VERSION, numba.__version__, sp.__version__, model.structure_key(), *templates])
     return hashlib.sha256(text.encode()).hexdigest()[:20]
 
 

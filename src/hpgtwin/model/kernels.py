@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from hpgtwin.model._kernel_stubs import (  # codegen: drop this line
+from hpgtwin.model._kernel_stubs import (  # codegen: drop this import
     DIAG_IDX,
     NNZ,
     dose_scales,

@@ -1,0 +1,186 @@
+"""Lane (structure-of-arrays) code for the fast method: the RHS for a block of men, parameter work hoisted.
+
+Generated from the same cse'd statements as the scalar ``rhs``. Two transformations make it cheap:
+every statement is its own loop over the lanes (LLVM vectorises each; one loop around the whole body is not
+vectorised, too many possibly aliasing rows), and every subexpression that depends on parameters only
+(volumes, reciprocals of Hill constants, transit rates) is computed once per man by ``derived_lanes`` into rows
+of ``q`` instead of at every RHS call. Hill functions become ``hillr_*(x/k, n)`` with 1/k taken from ``q``;
+``_q`` variants use square roots for quarter-grid slopes (vectorisable), ``_p`` variants use pow.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from hpgtwin.model.declaration import Model
+from hpgtwin.model.printing import JIT, NumbaPrinter
+
+_HILL = ("hill_act", "hill_inh")
+
+
+class hillr_act(sp.Function):  # noqa: N801 - printed as the kernel helper of that name
+    """x**n/(1 + x**n) of the ratio x = c/k (c clamped at 0)."""
+
+    nargs = 2
+
+
+class hillr_inh(sp.Function):  # noqa: N801
+    """1/(1 + x**n) of the ratio x = c/k (c clamped at 0)."""
+
+    nargs = 2
+
+
+class _Hoister:
+    """Replaces parameter-only subexpressions by symbols q_k (deduplicated, in dependency order)."""
+
+    def __init__(self, static: set[sp.Symbol]) -> None:
+        self.static = set(static)
+        self.table: dict[sp.Expr, sp.Symbol] = {}
+        self.order: list[tuple[sp.Symbol, sp.Expr]] = []
+
+    def is_static(self, e: sp.Expr) -> bool:
+        """True for expressions of parameters (and hoisted symbols) only."""
+        return bool(e.free_symbols) and e.free_symbols <= self.static
+
+    def symbol(self, e: sp.Expr) -> sp.Expr:
+        """The q symbol of a parameter-only expression (a lone symbol stays itself)."""
+        if e.is_Symbol or e.is_Number:
+            return e
+        if e not in self.table:
+            q = sp.Symbol(f"q_{len(self.order)}", real=True)
+            self.table[e] = q
+            self.order.append((q, e))
+            self.static.add(q)
+        return self.table[e]
+
+    def __call__(self, e: sp.Expr) -> sp.Expr:
+        """``e`` with its parameter-only parts hoisted and Hill calls rewritten on ratios."""
+        if e.is_Atom:
+            return e
+        if self.is_static(e):
+            return self.symbol(e)
+        name = type(e).__name__
+        if name in _HILL:
+            x, k, n = e.args
+            ratio = self(x) * self.symbol(1 / k) if self.is_static(k) else self(x) / self(k)
+            slope = n if (n.is_Number or self.is_static(n)) else self(n)
+            return (hillr_act if name == "hill_act" else hillr_inh)(ratio, self.symbol(slope))
+        if e.is_Add or e.is_Mul:
+            fixed = [a for a in e.args if a.is_Number or self.is_static(a)]
+            rest = [a for a in e.args if not (a.is_Number or self.is_static(a))]
+            if any(not a.is_Number for a in fixed) and rest:
+                return e.func(self.symbol(e.func(*fixed)), *[self(a) for a in rest])
+            return e.func(*[self(a) for a in e.args])
+        return e.func(*[self(a) for a in e.args])
+
+
+class _LanePrinter(NumbaPrinter):
+    """Prints ratio-Hill calls as kernel helpers; ``suffix`` _q (quarter grid) or _p (pow)."""
+
+    def __init__(self, settings: dict, suffix: str) -> None:
+        super().__init__(settings)
+        self.suffix = suffix
+
+    def _print_Function(self, expr: sp.Function) -> str:
+        name = type(expr).__name__
+        if name in ("hillr_act", "hillr_inh"):
+            ratio, slope = expr.args
+            if slope.is_Number and float(slope) in (1.0, 2.0):
+                return f"{name}_{int(slope)}({self._print(ratio)})"
+            return f"{name}{self.suffix}({self._print(ratio)}, {self._print(sp.Float(slope) if slope.is_Number else slope)})"
+        return super()._print_Function(expr)
+
+
+def _on_grid(slope: sp.Expr) -> bool:
+    """A literal slope on the quarter grid below 8 (parameters are checked per batch at run time)."""
+    if not slope.is_Number:
+        return True
+    q = float(slope) * 4.0
+    return q == int(q) and 0.0 < q < 32.0
+
+
+def lane_functions(
+    model: Model, temps: list[tuple[sp.Symbol, sp.Expr]], targets: list[str], reduced: list[sp.Expr]
+) -> str:
+    """Source of ``derived_lanes(p, q)``, ``rhs_lanes_q``/``rhs_lanes_p(t, y, p, q, dy, w, need)`` and sizes.
+
+    ``temps``/``reduced`` are the renamed (s_*, p_*, a_*, x_*) statements of the scalar rhs; ``targets`` its
+    left-hand sides (``dy[i]``).
+    """
+    params = [sp.Symbol(f"p_{prm.name}", real=True) for prm in model.parameters]
+    hoist = _Hoister(set(params))
+    static_temps: dict[sp.Symbol, sp.Expr] = {}
+    dynamic: list[tuple[sp.Symbol, sp.Expr]] = []
+    for sym, value in temps:
+        value = value.xreplace(static_temps)
+        if hoist.is_static(value):
+            static_temps[sym] = hoist.symbol(value)
+        else:
+            dynamic.append((sym, hoist(value)))
+    outputs = [hoist(e.xreplace(static_temps)) for e in reduced]
+    lane: dict[sp.Symbol, sp.Symbol] = {}
+    for i, s in enumerate(model.states):
+        lane[sp.Symbol(f"s_{s.name}", real=True)] = sp.Symbol(f"y[{i}, b]", real=True)
+    for j, prm in enumerate(params):
+        lane[prm] = sp.Symbol(f"p[{j}, b]", real=True)
+    for k, (q, _) in enumerate(hoist.order):
+        lane[q] = sp.Symbol(f"q[{k}, b]", real=True)
+    for k, (sym, _) in enumerate(dynamic):
+        lane[sym] = sp.Symbol(f"w[{k}, b]", real=True)
+    settings = {"fully_qualified_modules": True, "standard": "python3"}
+    derived = ["    nb = p.shape[1]"]
+    base = NumbaPrinter(settings)
+    for k, (_, e) in enumerate(hoist.order):
+        derived += ["    for b in range(nb):", f"        q[{k}, b] = {base.doprint(e.xreplace(lane))}"]
+    sources = [f"@njit({JIT})\ndef derived_lanes(p, q):", *derived, "    return None", ""]
+    gridded = True
+    for e in [v for _, v in dynamic] + outputs:
+        for call in e.atoms(hillr_act, hillr_inh):
+            gridded &= _on_grid(call.args[1])
+    consumers = _consumers(targets, dynamic, outputs)
+    for suffix in ("_q", "_p"):
+        printer = _LanePrinter(settings, suffix)
+        body = ["    nb = y.shape[1]"]
+        statements = [(f"w[{k}, b]", v) for k, (_, v) in enumerate(dynamic)]
+        statements += [(f"{lhs[:-1]}, b]", e) for lhs, e in zip(targets, outputs, strict=True)]
+        for k, (lhs, e) in enumerate(statements):
+            body += [f"    if need[{k}]:", "        for b in range(nb):", f"            {lhs} = {printer.doprint(e.xreplace(lane))}"]
+        sources += [f"@njit({JIT})\ndef rhs_lanes{suffix}(t, y, p, q, dy, w, need):", *body, "    return None", ""]
+    ptr, idx = [0], []
+    for states in consumers:
+        idx += sorted(states)
+        ptr.append(len(idx))
+    sources += [
+        f"LANE_WORK = {max(len(dynamic), 1)}",
+        f"LANE_DERIVED = {max(len(hoist.order), 1)}",
+        f"LANE_QUARTER_OK = {gridded}",
+        f"LANE_STATEMENTS = {len(consumers)}",
+        f"STATEMENT_STATES_PTR = np.array({ptr!r}, dtype=np.int64)",
+        f"STATEMENT_STATES_IDX = np.array({idx!r}, dtype=np.int64)",
+    ]
+    return "\n".join(sources)
+
+
+def _consumers(
+    targets: list[str], dynamic: list[tuple[sp.Symbol, sp.Expr]], outputs: list[sp.Expr]
+) -> list[set[int]]:
+    """Per lane statement (temporaries, then derivatives): the states whose derivative needs it.
+
+    A statement whose states are all inactive (exactly zero, e.g. an absent drug) is skipped at run time.
+    """
+    position = {sym: k for k, (sym, _) in enumerate(dynamic)}
+    uses: list[set[int]] = [set() for _ in dynamic]
+    for k, (_, v) in enumerate(dynamic):
+        uses[k] = {position[s] for s in v.free_symbols if s in position}
+    result: list[set[int]] = [set() for _ in dynamic]
+    own: list[set[int]] = []
+    for lhs, e in zip(targets, outputs, strict=True):
+        state = int(lhs[lhs.index("[") + 1 : lhs.index("]")])
+        own.append({state})
+        for s in e.free_symbols:
+            if s in position:
+                result[position[s]].add(state)
+    for k in range(len(dynamic) - 1, -1, -1):
+        for j in uses[k]:
+            result[j] |= result[k]
+    return result + own
