@@ -81,3 +81,17 @@ INFLUENCE_IDX = np.zeros(0, dtype=np.int64)
 LANE_STATEMENTS = 1
 STATEMENT_STATES_PTR = np.zeros(2, dtype=np.int64)
 STATEMENT_STATES_IDX = np.zeros(0, dtype=np.int64)
+
+
+def linear_blocks(p: np.ndarray, out: np.ndarray) -> None:
+    """Dense matrices A(p) of the linear subsystem's blocks, row-major at LIN_MAT_PTR (generated)."""
+    raise NotImplementedError
+
+
+LIN_STATES = np.zeros(0, dtype=np.int64)
+LIN_PTR = np.zeros(1, dtype=np.int64)
+LIN_MAT_PTR = np.zeros(1, dtype=np.int64)
+LIN_MAT_SIZE = 1
+LIN_MAX_BLOCK = 1
+NONLIN_STATES = np.zeros(0, dtype=np.int64)
+LIN_LOWER = np.zeros(0, dtype=np.int64)

@@ -31,7 +31,7 @@ from hpgtwin.model.printing import HELPERS
 from hpgtwin.model.printing import JIT as _JIT
 from hpgtwin.model.printing import NumbaPrinter as _Printer
 
-CODEGEN_VERSION = "4"
+CODEGEN_VERSION = "5"
 _TEMPLATES = (_kernels_template, _lanes_template)
 _DROP = "# codegen: drop this"
 SERIAL_BELOW = 32  # batches smaller than this run on one thread (thread start-up dominates; measured)
@@ -217,6 +217,7 @@ def generate_source(model: Model) -> str:
         f"SLOPE_PARAMS = np.array({slope_params!r}, dtype=np.int64)",
         f"INFLUENCE_PTR = np.array({influence_ptr!r}, dtype=np.int64)",
         f"INFLUENCE_IDX = np.array({influence_idx!r}, dtype=np.int64)",
+        _linear_source(model, sm, inlined, printer),
     ]
     return "\n".join(parts) + "\n" + "\n".join(_template_body(t) for t in _TEMPLATES) + "\n"
 
@@ -261,6 +262,109 @@ def _slope_parameters(model: Model, sm: SymbolicModel) -> list[int]:
             if type(call).__name__ in HELPERS and call.args[2] in index:
                 found.add(index[call.args[2]])
     return sorted(found)
+
+
+def linear_subsystem(states: tuple[sp.Symbol, ...], rates: list[sp.Expr]) -> list[int]:
+    """States whose rates are linear, homogeneous, constant-coefficient and use only states of the same set.
+
+    Such a subsystem (here the drugs' depots, compartments and release chains) evolves as y' = A(p) y
+    independently of the rest, so it can be advanced exactly by exp(A h) over any step.
+    """
+    state_set = set(states)
+    candidates: dict[int, set[int]] = {}
+    for i, rate in enumerate(rates):
+        deps = [j for j, s in enumerate(states) if s in rate.free_symbols]
+        coefficients = [sp.diff(rate, states[j]) for j in deps]
+        if any(c.free_symbols & state_set for c in coefficients):
+            continue
+        offset = sp.expand(rate - sum(c * states[j] for c, j in zip(coefficients, deps, strict=True)))
+        if offset != 0:
+            continue
+        candidates[i] = {j for j, c in zip(deps, coefficients, strict=True) if c != 0}
+    changed = True
+    while changed:
+        changed = False
+        for i in list(candidates):
+            if not candidates[i] <= candidates.keys():
+                del candidates[i]
+                changed = True
+    return sorted(candidates)
+
+
+def linear_components(states: tuple[sp.Symbol, ...], rates: list[sp.Expr], members: list[int]) -> list[list[int]]:
+    """Weakly connected components of the linear subsystem's coupling graph (each one advanced on its own)."""
+    parent = {i: i for i in members}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in members:
+        for j in members:
+            if j != i and states[j] in rates[i].free_symbols:
+                parent[root(i)] = root(j)
+    groups: dict[int, list[int]] = {}
+    for i in members:
+        groups.setdefault(root(i), []).append(i)
+    return sorted((_feed_order(states, rates, g) for g in groups.values()), key=min)
+
+
+def _feed_order(states: tuple[sp.Symbol, ...], rates: list[sp.Expr], block: list[int]) -> list[int]:
+    """The block's states with every state after those that feed it (A lower triangular), if the flow is acyclic.
+
+    Kahn's algorithm, ties broken by declaration order; a block with a cycle keeps declaration order.
+    """
+    feeds = {i: {j for j in block if j != i and states[j] in rates[i].free_symbols} for i in block}
+    order: list[int] = []
+    while len(order) < len(block):
+        ready = [i for i in block if i not in order and feeds[i] <= set(order)]
+        if not ready:
+            return sorted(block)
+        order.append(ready[0])
+    return order
+
+
+def _linear_source(model: Model, sm: SymbolicModel, inlined: list[sp.Expr], printer: _Printer) -> str:
+    """Index tables of the exactly integrated linear subsystem and ``linear_blocks(p, out)`` (dense A per block).
+
+    LIN_STATES lists the blocks' states (block b at LIN_PTR[b]:LIN_PTR[b+1]), A of block b is row-major at
+    LIN_MAT_PTR[b], LIN_LOWER[b] = 1 when that A is lower triangular, NONLIN_STATES are all the other states.
+    """
+    members = linear_subsystem(sm.states, inlined)
+    blocks = linear_components(sm.states, inlined, members)
+    order = [i for block in blocks for i in block]
+    ptr, mat_ptr, targets = [0], [0], []
+    for block in blocks:
+        ptr.append(ptr[-1] + len(block))
+        base = mat_ptr[-1]
+        for r, i in enumerate(block):
+            for c, j in enumerate(block):
+                d = sp.diff(inlined[i], sm.states[j])
+                if d != 0:
+                    targets.append((f"out[{base + r * len(block) + c}]", d))
+        mat_ptr.append(base + len(block) ** 2)
+    others = [i for i in range(len(sm.states)) if i not in set(members)]
+    lower = [
+        int(all(sm.states[block[c]] not in inlined[block[r]].free_symbols
+                for r in range(len(block)) for c in range(r + 1, len(block))))
+        for block in blocks
+    ]
+
+    def table(values: list[int]) -> str:
+        return f"np.array([{', '.join(map(str, values))}], dtype=np.int64)"
+
+    return "\n".join([
+        _function("linear_blocks", "p, out", model, sm, targets, printer, True, prelude="out[:] = 0.0"),
+        f"LIN_STATES = {table(order)}",
+        f"LIN_PTR = {table(ptr)}",
+        f"LIN_MAT_PTR = {table(mat_ptr)}",
+        f"LIN_MAT_SIZE = {max(mat_ptr[-1], 1)}",
+        f"LIN_MAX_BLOCK = {max((len(b) for b in blocks), default=1)}",
+        f"NONLIN_STATES = {table(others)}",
+        f"LIN_LOWER = {table(lower)}",
+        "",
+    ])
 
 
 def _ij(lhs: str) -> tuple[int, int]:
