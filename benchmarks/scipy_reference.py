@@ -52,7 +52,7 @@ def simulate_scipy(
     for stop in np.append(dose_times, horizon):
         if stop > t:
             inside = (t_sample > t) & (t_sample <= stop)
-            t_eval = np.append(t_sample[inside], stop) if t_sample[inside][-1:] != stop else t_sample[inside]
+            t_eval = t_sample[inside] if inside.any() and t_sample[inside][-1] == stop else np.append(t_sample[inside], stop)
             sol = solve_ivp(rhs, (t, stop), y, method=method, jac=jac, rtol=rtol, atol=atol, t_eval=t_eval)
             if not sol.success:
                 raise RuntimeError(f"scipy {method} failed at t={t}: {sol.message}")

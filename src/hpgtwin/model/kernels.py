@@ -1,12 +1,11 @@
-"""Solver kernels (numba) appended to each generated model module: Rodas4, ETD2, steady state, dosing loop.
+"""Solver kernels (numba) appended to each generated model module: Rodas4, steady state, dosing loop.
 
 This file is a template: codegen copies its source below the generated ``rhs``/``jac``/``outputs`` functions of
 one model (dropping the stub import), so numba compiles and caches one self-contained module per model.
 Methods: Rodas4 (Hairer & Wanner 1996, *Solving ODEs II*, sec. IV.7, coefficients of rodas.f METH=1), a
 stiffly accurate L-stable Rosenbrock method of order 4(3) using the analytic Jacobian, with the model's linear
 drug subsystem advanced exactly by block matrix exponentials (Parlett's recurrence or Pade scaling and
-squaring); ETD2 (Cox & Matthews 2002, J Comput Phys 176:430, ETD2RK) with the Jacobian diagonal as the exactly
-integrated linear part.
+squaring). The phi functions here serve the lockstep ETDRK4 of :mod:`hpgtwin.model.kernels_lanes` ("fast").
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from hpgtwin.model._kernel_stubs import (  # codegen: drop this import
     NONLIN_STATES,
     dose_scales,
     jac,
-    jac_diag,
     jac_sparse,
     linear_blocks,
     lu_sparse,
@@ -44,9 +42,6 @@ STEP_UNDERFLOW = 2
 NOT_FINITE = 3
 SINGULAR = 4
 
-# Fixed-step schedule after a dose (assumption, checked by the fast-vs-adaptive error test).
-RAMP_FIRST = 1.0 / 64.0
-RAMP_GROWTH = 1.5
 
 # Rodas4 coefficients (rodas.f, METH=1).
 GAMMA = 0.25
@@ -501,48 +496,6 @@ def rodas4_segment(
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _phi12(z: float) -> tuple[float, float]:
-    """phi1(z) = (e^z - 1)/z and phi2(z) = (e^z - 1 - z)/z^2, by series near 0."""
-    if abs(z) < 1e-3:
-        return 1.0 + z / 2.0 + z * z / 6.0 + z * z * z / 24.0, 0.5 + z / 6.0 + z * z / 24.0 + z * z * z / 120.0
-    ez = math.exp(z)
-    return (ez - 1.0) / z, (ez - 1.0 - z) / (z * z)
-
-
-@njit(cache=True, error_model="numpy")
-def etd2_segment(y: np.ndarray, p: np.ndarray, t: float, t_end: float, h_max: float, work: np.ndarray) -> int:
-    """Advance ``y`` in place by equal ETD2 steps of at most ``h_max``; states are kept non-negative."""
-    n = y.shape[0]
-    span = t_end - t
-    if span <= 0.0:
-        return OK
-    steps = int(math.ceil(span / h_max - 1e-9))
-    h = span / steps
-    f0 = work[0]
-    f1 = work[1]
-    d = work[2]
-    a = work[3]
-    c2 = work[4]
-    for _ in range(steps):
-        rhs(t, y, p, f0)
-        jac_diag(t, y, p, d)
-        for i in range(n):
-            phi1, phi2 = _phi12(d[i] * h)
-            c2[i] = h * phi2
-            v = y[i] + h * phi1 * f0[i]
-            a[i] = v if v > 0.0 else 0.0
-        rhs(t + h, a, p, f1)
-        for i in range(n):
-            v = a[i] + c2[i] * (f1[i] - f0[i] - d[i] * (a[i] - y[i]))
-            y[i] = v if v > 0.0 else 0.0
-        t += h
-    for i in range(n):
-        if not math.isfinite(y[i]):
-            return NOT_FINITE
-    return OK
-
-
-@njit(cache=True, inline="always", error_model="numpy")
 def _phi123(z: float) -> tuple[float, float, float, float]:
     """e^z and phi1..phi3(z) (phi_k = sum z^m/(m+k)!), by series for |z| < 0.2 to avoid cancellation."""
     return _phi123_from(z, math.exp(z))
@@ -567,151 +520,17 @@ def _phi123_from(z: float, ez: float) -> tuple[float, float, float, float]:
 
 
 @njit(cache=True, error_model="numpy")
-def _etd4_coefficients(z: float, h: float, out: np.ndarray) -> None:
-    """ETDRK4 weights of one state for L*h = z: e^(z/2), h/2 phi1(z/2), e^z and the three final weights."""
-    e_half, p1_half, _p2, _p3 = _phi123(z * 0.5)
-    e_full, p1, p2, p3 = _phi123_from(z, e_half * e_half)
-    out[0] = e_half
-    out[1] = 0.5 * h * p1_half
-    out[2] = e_full
-    out[3] = h * (p1 - 3.0 * p2 + 4.0 * p3)
-    out[4] = h * 2.0 * (p2 - 2.0 * p3)
-    out[5] = h * (4.0 * p3 - p2)
-
-
-@njit(cache=True, error_model="numpy")
-def etdrk4_segment(
-    y: np.ndarray, p: np.ndarray, t: float, t_end: float, h_max: float, work: np.ndarray, ramp: bool,
-    ramp_cache: np.ndarray, ramp_d: np.ndarray,
-) -> int:
-    """Advance ``y`` in place by ETDRK4 steps (Cox & Matthews 2002) of at most ``h_max``; keeps y >= 0.
-
-    The linear part L is the Jacobian diagonal at the start of the segment (one dose or sample interval), held
-    fixed so the exponentials are computed once per step size, not per step; N(u) = f(u) - L*u. With ``ramp``
-    (a dose was just given) steps start at h_max * RAMP_FIRST and grow by RAMP_GROWTH, to resolve absorption;
-    the weights of these ramp steps are kept in ``ramp_cache`` (level, weight, state) and recomputed for a state
-    only when its L differs from ``ramp_d`` (most L entries are constant clearances), since a ramp follows every dose.
-    """
-    n = y.shape[0]
-    if t_end - t <= 0.0:
-        return OK
-    d = work[0]
-    fu = work[1]
-    fa = work[2]
-    fb = work[3]
-    fc = work[4]
-    a = work[5]
-    b = work[6]
-    c = work[7]
-    eh2 = work[8]
-    q2 = work[9]
-    dprev = work[10]
-    ez = work[11]
-    w1 = work[12]
-    w2 = work[13]
-    w3 = work[14]
-    hprev = work[15, 0]
-    h = h_max * RAMP_FIRST if ramp else h_max
-    equal_steps = False
-    level = 0
-    coef = np.empty(6)
-    jac_diag(t, y, p, d)
-    while t < t_end:
-        if not ramp and not equal_steps:
-            remaining = t_end - t
-            h = remaining / math.ceil(remaining / h_max - 1e-9)
-            equal_steps = True
-        last = t + h > t_end - 1e-9 * h_max
-        h_level = h
-        if last and abs(t_end - t - h) > 1e-9 * h_max:
-            h = t_end - t
-        rhs(t, y, p, fu)
-        cached = ramp and level < ramp_cache.shape[0] and not (last and h != h_level)
-        for i in range(n):
-            if cached:
-                if ramp_d[i] != d[i]:
-                    hh = h_max * RAMP_FIRST
-                    for lv in range(ramp_cache.shape[0]):
-                        _etd4_coefficients(d[i] * hh, hh, coef)
-                        for m in range(6):
-                            ramp_cache[lv, m, i] = coef[m]
-                        hh = hh * RAMP_GROWTH
-                    ramp_d[i] = d[i]
-                eh2[i] = ramp_cache[level, 0, i]
-                q2[i] = ramp_cache[level, 1, i]
-                ez[i] = ramp_cache[level, 2, i]
-                w1[i] = ramp_cache[level, 3, i]
-                w2[i] = ramp_cache[level, 4, i]
-                w3[i] = ramp_cache[level, 5, i]
-                dprev[i] = np.nan
-            elif d[i] != dprev[i] or h != hprev:
-                e_half, p1_half, _p2, _p3 = _phi123(d[i] * h * 0.5)
-                eh2[i] = e_half
-                q2[i] = 0.5 * h * p1_half
-                e_full, p1, p2, p3 = _phi123_from(d[i] * h, e_half * e_half)
-                ez[i] = e_full
-                w1[i] = h * (p1 - 3.0 * p2 + 4.0 * p3)
-                w2[i] = h * 2.0 * (p2 - 2.0 * p3)
-                w3[i] = h * (4.0 * p3 - p2)
-                dprev[i] = d[i]
-            v = y[i] + q2[i] * fu[i]
-            a[i] = v if v > 0.0 else 0.0
-        hprev = h
-        work[15, 0] = h
-        rhs(t + 0.5 * h, a, p, fa)
-        for i in range(n):
-            v = eh2[i] * y[i] + q2[i] * (fa[i] - d[i] * a[i])
-            b[i] = v if v > 0.0 else 0.0
-        rhs(t + 0.5 * h, b, p, fb)
-        for i in range(n):
-            nu = fu[i] - d[i] * y[i]
-            nb = fb[i] - d[i] * b[i]
-            v = eh2[i] * a[i] + q2[i] * (2.0 * nb - nu)
-            c[i] = v if v > 0.0 else 0.0
-        rhs(t + h, c, p, fc)
-        for i in range(n):
-            nu = fu[i] - d[i] * y[i]
-            na = fa[i] - d[i] * a[i]
-            nb = fb[i] - d[i] * b[i]
-            nc = fc[i] - d[i] * c[i]
-            v = ez[i] * y[i] + w1[i] * nu + w2[i] * (na + nb) + w3[i] * nc
-            y[i] = v if v > 0.0 else 0.0
-        t = t_end if last else t + h
-        if ramp:
-            level += 1
-            h = min(h * RAMP_GROWTH, h_max)
-            if h >= h_max:
-                ramp = False
-    for i in range(n):
-        if not math.isfinite(y[i]):
-            return NOT_FINITE
-    return OK
-
-
-@njit(cache=True, error_model="numpy")
 def run_patient(
     y0: np.ndarray, p: np.ndarray, t_sample: np.ndarray, ev_t: np.ndarray, ev_target: np.ndarray,
-    ev_amount: np.ndarray, target_state: np.ndarray, method: int, rtol: float, atol: float, h: float,
-    max_steps: int, out_states: np.ndarray, counters: np.ndarray,
+    ev_amount: np.ndarray, target_state: np.ndarray, rtol: float, atol: float, h: float, max_steps: int,
+    out_states: np.ndarray, counters: np.ndarray,
 ) -> int:
-    """Integrate one man through sample times and bolus doses (samples are taken before a dose at the same time).
-
-    method 0 = Rodas4 (``h`` is the first step); 1 = ETD2, 2 = ETDRK4 (``h`` is the fixed maximal step).
-    """
+    """Integrate one man by adaptive Rodas4 through sample times and bolus doses (``h``: first and post-dose
+    step; samples are taken before a dose at the same time)."""
     n = y0.shape[0]
     y = y0.copy()
     scales = np.empty(max(target_state.shape[0], 1))
     dose_scales(p, scales)
-    work = np.empty((16, n))
-    work[10, :] = np.nan
-    work[15, :] = np.nan
-    levels = 0
-    hh = h * RAMP_FIRST
-    while hh < h:
-        levels += 1
-        hh = hh * RAMP_GROWTH
-    ramp_cache = np.empty((max(levels, 1), 6, n))
-    ramp_d = np.full(n, np.nan)
     ns = t_sample.shape[0]
     ne = ev_t.shape[0]
     t = t_sample[0]
@@ -738,14 +557,9 @@ def run_patient(
         t_next = t_sample[i]
         if k < ne and ev_t[k] < t_next:
             t_next = ev_t[k]
-        if method == 0:
-            if dosed:
-                h_next = min(h_next, h)
-            status, h_next = rodas4_segment(y, p, t, t_next, h_next, rtol, atol, max_steps, counters, ymax)
-        elif method == 1:
-            status = etd2_segment(y, p, t, t_next, h, work)
-        else:
-            status = etdrk4_segment(y, p, t, t_next, h, work, dosed, ramp_cache, ramp_d)
+        if dosed:
+            h_next = min(h_next, h)
+        status, h_next = rodas4_segment(y, p, t, t_next, h_next, rtol, atol, max_steps, counters, ymax)
         if status != OK:
             for ii in range(i, ns):
                 for j in range(n):
@@ -758,22 +572,29 @@ def run_patient(
 @njit(cache=True, parallel=True, error_model="numpy")
 def run_batch(
     y0: np.ndarray, p: np.ndarray, t_sample: np.ndarray, ev_t: np.ndarray, ev_target: np.ndarray,
-    ev_amount: np.ndarray, target_state: np.ndarray, method: int, rtol: float, atol: float, h: float,
-    max_steps: int, out_states: np.ndarray, status: np.ndarray, counters: np.ndarray,
+    ev_amount: np.ndarray, target_state: np.ndarray, rtol: float, atol: float, h: float, max_steps: int,
+    out_states: np.ndarray, status: np.ndarray, counters: np.ndarray,
 ) -> None:
     """:func:`run_patient` for every row of ``y0``/``p`` in parallel (same dose schedule for all)."""
     for b in prange(y0.shape[0]):
         status[b] = run_patient(
-            y0[b], p[b], t_sample, ev_t, ev_target, ev_amount, target_state, method, rtol, atol, h, max_steps,
+            y0[b], p[b], t_sample, ev_t, ev_target, ev_amount, target_state, rtol, atol, h, max_steps,
             out_states[b], counters[b],
         )
 
 
 @njit(cache=True, error_model="numpy")
-def newton_steady_state(y: np.ndarray, p: np.ndarray, atol: float, tol: float, iterations: int) -> bool:
-    """Newton on f(y) = 0 with the dense analytic Jacobian; True when the scaled residual is below ``tol``."""
+def newton_steady_state(
+    y: np.ndarray, p: np.ndarray, atol: float, tol: float, iterations: int, sparse: bool
+) -> bool:
+    """Newton on f(y) = 0 with the analytic Jacobian; True when the scaled residual is below ``tol``.
+
+    ``sparse``: the generated sparse LU without pivoting (about 100x cheaper than the dense LU; a zero pivot
+    ends the attempt), else the dense LU with partial pivoting.
+    """
     n = y.shape[0]
     jm = np.empty((n, n))
+    jv = np.empty(NNZ)
     piv = np.empty(n, dtype=np.int64)
     f = np.empty(n)
     for _ in range(iterations + 1):
@@ -785,10 +606,16 @@ def newton_steady_state(y: np.ndarray, p: np.ndarray, atol: float, tol: float, i
             size = max(size, abs(f[i]) / (abs(y[i]) + atol))
         if size < tol:
             return True
-        jac(0.0, y, p, jm)
-        if not lu_factor(jm, piv):
-            return False
-        lu_solve(jm, piv, f)
+        if sparse:
+            jac_sparse(0.0, y, p, jv)
+            if not lu_sparse(jv):
+                return False
+            solve_sparse(jv, f)
+        else:
+            jac(0.0, y, p, jm)
+            if not lu_factor(jm, piv):
+                return False
+            lu_solve(jm, piv, f)
         for i in range(n):
             y[i] -= f[i]
     return False
@@ -800,19 +627,22 @@ def steady_state_patient(
 ) -> int:
     """Drug-free steady state in place: Newton from the guess; if that fails, relax by Rodas4, then Newton."""
     guess = y.copy()
-    if newton_steady_state(y, p, atol, tol, 12):
-        ok = True
+    for sparse in (True, False):
         for i in range(y.shape[0]):
-            if y[i] < -atol:
-                ok = False
-        if ok:
-            return OK
+            y[i] = guess[i]
+        if newton_steady_state(y, p, atol, tol, 12, sparse):
+            ok = True
+            for i in range(y.shape[0]):
+                if y[i] < -atol:
+                    ok = False
+            if ok:
+                return OK
     for i in range(y.shape[0]):
         y[i] = guess[i]
     status, _ = rodas4_segment(y, p, 0.0, t_relax, 0.1, rtol, atol, 200000, counters, np.zeros(y.shape[0]))
     if status != OK:
         return status
-    if newton_steady_state(y, p, atol, tol, 30):
+    if newton_steady_state(y, p, atol, tol, 30, False):
         return OK
     return SINGULAR
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from hpgtwin.labs.records import Patient
 
 Method = Literal["adaptive", "fast"]
-METHODS: tuple[str, ...] = ("adaptive", "fast", "etd2")
+METHODS: tuple[str, ...] = ("adaptive", "fast")
 MAX_DAYS = 36_500.0  # assumption: 100 years is beyond any sensible horizon
 RTOL = 1e-6  # adaptive default; performance.md used rtol 1e-6 / atol 1e-9 for its adaptive solvers
 ATOL = 1e-9
@@ -102,9 +102,7 @@ def run_schedule(
         _run_lanes(compiled, y0c, pc, t_sample, events, float(step_h), out)
         status[~np.isfinite(out).all(axis=(1, 2))] = 3
         return out, status, counters
-    code = {"adaptive": 0, "etd2": 1}[method]
-    h = ADAPTIVE_FIRST_STEP_H if code == 0 else float(step_h)
-    args = (*events, code, rtol, atol, h, max_steps)
+    args = (*events, rtol, atol, ADAPTIVE_FIRST_STEP_H, max_steps)
     if n_pat == 1:
         status[0] = compiled.module.run_patient(y0c[0], pc[0], t_sample, *args, out[0], counters[0])
     else:

@@ -120,8 +120,12 @@ def simulate_outputs(
     """Simulate men from their baseline states with the fast batch solver; outputs on the given days."""
     from hpgtwin.simulate import simulate
 
-    traj = simulate(regimen, parameters=candidates.parameters, days=days, method="fast", initial_state=y0)
-    return sample_outputs(traj.outputs, day_index, names)
+    traj = simulate(
+        regimen, parameters=candidates.parameters, days=days, method="fast", initial_state=y0,
+        sample_days=day_index,
+    )
+    position = np.searchsorted(traj.days, np.asarray(day_index, dtype=float))
+    return sample_outputs(traj.outputs, position, names)
 
 
 @dataclass(frozen=True)
