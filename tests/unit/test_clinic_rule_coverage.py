@@ -26,6 +26,8 @@ CRAFTED = [
     {"t": 800, "e2": 30, "lh": 0.2, "fsh": 0.2, "age": 52, "desires_fertility": False,
      "medications": ("testosterone cypionate 100 mg weekly",)},  # PSA monitoring on TRT over 40
     {"t": 600, "e2": 65, "lh": 4.0, "fsh": 5.0, "semen": NORMAL_SEMEN},  # high E2, normal T and semen
+    {"t": 110, "e2": 20, "lh": 0.2, "fsh": 1.9, "prl": 3, "desires_fertility": False,
+     "semen": NORMAL_SEMEN},  # hypogonadotropic hypogonadism without a fertility goal
 ]
 RANDOM_DRAWS = 300
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from hpgtwin.errors import PatientFileError
+from hpgtwin.labs.medications import check_medication, medication_classes, modelled_medications
 from hpgtwin.labs.records import PatientFile
 
 
@@ -51,12 +52,13 @@ class Observation:
 
 @dataclass(frozen=True)
 class History:
-    """The regimen a man is on, when it started, and his usable observations (oldest first)."""
+    """The regimen a man is on, when it started, his usable observations (oldest first), and what the twin omits."""
 
     regimen: str | None
     start: date | None
     observations: tuple[Observation, ...]
     conventions: tuple[str, ...]
+    unmodelled_medications: tuple[str, ...] = ()
 
     @property
     def days(self) -> int:
@@ -81,6 +83,7 @@ class History:
                 for o in self.observations
             ],
             "conventions": list(self.conventions),
+            "unmodelled_medications": list(self.unmodelled_medications),
         }
 
 
@@ -132,11 +135,29 @@ def _raw_points(pf: PatientFile) -> list[tuple[date | None, str, float]]:
     return unique
 
 
+def unmodelled_medications(texts: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Each current medication the twin cannot simulate, as 'text (class: effect)', so outputs can name it."""
+    classes = medication_classes()
+    out = []
+    for text in texts:
+        for course in check_medication(text):
+            if not course.modelled and course.medication_class is not None:
+                cls = classes[course.medication_class]
+                out.append(f"{course.text} ({cls.key}: {cls.effect})")
+    return tuple(out)
+
+
 def lab_history(pf: PatientFile, *, regimen_start: date | None = None) -> History:
     """Place a man's labs on the twin's clock, given his current medications and (optionally) their start date."""
     models = error_models()
-    regimen = " + ".join(m.strip() for m in pf.patient.medications if m.strip()) or None
+    regimen = " + ".join(modelled_medications(pf.patient.medications)) or None
+    unmodelled = unmodelled_medications(pf.patient.medications)
     conventions: list[str] = []
+    if unmodelled:
+        conventions.append(
+            "current medication(s) not in the model, simulated as absent (their effect on the labs is not "
+            f"accounted for): {'; '.join(unmodelled)}"
+        )
     points = _raw_points(pf)
     if not points:
         names = ", ".join(sorted(models))
@@ -160,7 +181,10 @@ def lab_history(pf: PatientFile, *, regimen_start: date | None = None) -> Histor
     start: date | None = None
     single_on_treatment = False
     if regimen is None:
-        conventions.append("no current medication: every lab is read as the untreated steady state")
+        conventions.append(
+            f"no {'modelled ' if unmodelled else ''}current medication: every lab is read as the untreated "
+            "steady state"
+        )
     elif regimen_start is not None:
         start = regimen_start
         conventions.append(f"current regimen started on {start.isoformat()} (given); earlier labs = baseline")
@@ -178,7 +202,7 @@ def lab_history(pf: PatientFile, *, regimen_start: date | None = None) -> Histor
         single_on_treatment = True
         assumed = float(plan_defaults()["history"]["assumed_days_on_treatment"])
         conventions.append(
-            f"all labs share one date and medications are listed: read as on treatment for {assumed:g} days "
+            f"all labs share one date and modelled medications are listed: read as on treatment for {assumed:g} days "
             f"({plan_defaults()['history']['source']})"
         )
     observations = []
@@ -192,4 +216,4 @@ def lab_history(pf: PatientFile, *, regimen_start: date | None = None) -> Histor
             day = float(max((d - start).days, 0))
         observations.append(Observation(day, em.output, value, em.sigma_log, analyte, d))
     observations.sort(key=lambda o: (o.day, o.output))
-    return History(regimen, start, tuple(observations), tuple(conventions))
+    return History(regimen, start, tuple(observations), tuple(conventions), unmodelled)

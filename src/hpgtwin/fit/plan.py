@@ -12,6 +12,7 @@ from hpgtwin.fit.calibrate import PersonalTwin, calibrate
 from hpgtwin.fit.dose import DoseRecommendation, dose_search_table, find_lowest_dose
 from hpgtwin.fit.history import plan_defaults
 from hpgtwin.fit.project import STARTS, Projection, project
+from hpgtwin.labs.medications import modelled_medications
 from hpgtwin.labs.records import PatientFile
 from hpgtwin.model import CLINICAL_OUTPUTS
 
@@ -60,6 +61,7 @@ class Plan:
             "summary": self.summary(),
             "projections": [p.to_dict(CLINICAL_OUTPUTS, every=every) for p in self.projections],
             "dose_recommendation": self.dose.to_dict() if self.dose else None,
+            "unmodelled_medications": list(self.twin.history.unmodelled_medications),
             "conventions": [
                 "bands are posterior (parameter) uncertainty: 80 % = p10-p90, 95 % = p2.5-p97.5",
                 START_NOTES[self.start],
@@ -70,13 +72,13 @@ class Plan:
 
 
 def _candidates(pf: PatientFile, candidates: list[str] | None) -> list[str]:
-    """The regimens to project: the given ones, else his current ones plus the defaults (no duplicates)."""
+    """The regimens to project: the given ones, else his current modelled ones plus the defaults (no duplicates)."""
     if candidates is not None:
         if not all(isinstance(c, str) and c.strip() for c in candidates):
             raise InputError("candidate regimens must be non-empty regimen texts")
         chosen = [c.strip() for c in candidates]
     else:
-        current = " + ".join(m.strip() for m in pf.patient.medications if m.strip())
+        current = " + ".join(modelled_medications(pf.patient.medications))
         chosen = ([current] if current else []) + list(plan_defaults()["candidates"]["values"])
     seen: set[str] = set()
     return [c for c in chosen if not (c in seen or seen.add(c))]

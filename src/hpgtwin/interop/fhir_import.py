@@ -2,7 +2,8 @@
 
 The document is validated with ``fhir.resources.R4B`` (wire-compatible with R4 for Patient and Observation) and
 refused whole if invalid. Entries that are valid FHIR but cannot be used (unsupported analyte, no value, unknown
-unit, code/unit mismatch, future date, duplicate) are skipped and listed, with the reason, in the ImportReport.
+unit, code/unit mismatch, future date, duplicate, implausible weight/height/BMI, medication text that is neither
+regimen text nor a recognised medication) are skipped and listed, with the reason, in the ImportReport.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from hpgtwin.interop.fhir_codes import (
     unit_fits_code,
 )
 from hpgtwin.labs.catalogue import CATALOGUE, Analyte
+from hpgtwin.labs.covariates import check_body_measure
+from hpgtwin.labs.medications import check_medication
 from hpgtwin.labs.patient_file import parse_patient_dict
 from hpgtwin.labs.records import PatientFile
 from hpgtwin.labs.validate import as_date, as_number, to_canonical
@@ -251,8 +254,10 @@ class _Collector:
             value = as_number(float(obs.valueQuantity.value), where)
             if not unit:
                 raise UnitError(f"{where}: no unit (valueQuantity has neither code nor unit)")
-            to_canonical(analyte, value, unit, where)
+            canonical = to_canonical(analyte, value, unit, where)
             _check_property(code, unit, where)
+            if analyte.patient_field:
+                check_body_measure(analyte, value, unit, canonical, where)
             when = as_date(_date_text(_observation_date(obs)), where, today=self.today)
         except InputError as exc:
             skip(index, obs, str(exc))
@@ -289,6 +294,12 @@ class _Collector:
         texts = [d.text for d in (resource.dosage or []) if d.text]
         if not texts:
             self.report.skip(index, resource, "MedicationStatement without dosage text (regimen); not imported")
+            return
+        try:
+            for text in texts:
+                check_medication(text, "MedicationStatement dosage")
+        except InputError as exc:
+            self.report.skip(index, resource, str(exc))
             return
         self.medications.extend(texts)
 

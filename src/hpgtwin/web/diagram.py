@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from hpgtwin.labs.medications import modelled_medications
+
 # Diagram node where a drug's action (``action`` of each moiety in params/drugs.yaml) takes hold, and how the
 # diagram words it. This is layout, not pharmacology: the action itself comes from the drug library.
 ACTION_SITES: dict[str, tuple[str, str]] = {
@@ -74,7 +76,7 @@ def diagram_context(record: dict[str, Any], assessment: dict[str, Any] | None) -
     if isinstance(ratio, dict):
         ratio = ratio.get("value")
     current = [r["regimen"] for r in record.get("regimens", []) if not r.get("end_date")]
-    current += list(record.get("medications") or [])
+    current += modelled_medications(record.get("medications") or [])
     actions = drug_actions(list(dict.fromkeys(current)))
     by_site: dict[str, list[dict[str, str]]] = {}
     for action in actions:
