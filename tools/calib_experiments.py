@@ -19,6 +19,8 @@ import yaml
 from hpgtwin.model import MODEL
 from hpgtwin.model.declaration import ParameterSet
 from hpgtwin.model.individual import covariate_multipliers
+from hpgtwin.pk import parse_regimen
+from hpgtwin.pk.closed_form import concentration
 from hpgtwin.simulate import simulate
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +42,12 @@ REFERENCE_MAN = {
 
 # Virtual ketoconazole (Pitteloud 2008): steroidogenesis and aromatisation blocked.
 KETOCONAZOLE = {"leydig_capacity": 1e-4, "adrenal_t_nmol_l_h": 0.0, "aromatase_genotype_factor": 1e-4}
+# E2 immunoassay floor of Leder 2004 (research/models.md 3.1: measured floors about 15-17 pg/mL): both arms read
+# 17 pg/mL on treatment although twice-weekly dosing gives a 3.5-fold lower anastrozole exposure, the signature
+# of a floor. Not applied to Shah 2021 (its on-treatment 15.9 pg/mL at about half of baseline would mean a true E2
+# near 5 pg/mL under such a floor) nor to Mauras 2000 (sensitive assay).
+# Observation model: measured = sqrt(E2^2 + floor^2) (smooth; reads the floor when true E2 is far below it).
+E2_IMMUNOASSAY_FLOOR_PG_ML = 15.0
 E2_PATCH_PG_ML_H = 24.8  # 37.5 ug/day patch: 37.5e6 pg/day / 24 h / 63 L (E2 MCR 58 L/h / k 0.924/h)
 
 
@@ -107,6 +115,11 @@ def first_crossing_weeks(series: np.ndarray, threshold: float, start: int, below
 # --- observables of each experiment (o: outputs of the regimen run; b: extra runs) ---------------------------
 
 
+def immunoassay_e2(e2: np.ndarray) -> np.ndarray:
+    """Serum E2 as an immunoassay with a floor reads it (E2_IMMUNOASSAY_FLOOR_PG_ML)."""
+    return np.sqrt(e2**2 + E2_IMMUNOASSAY_FLOOR_PG_ML**2)
+
+
 def _shah(o, b):
     T, E2, LH, FSH = o["testosterone_ng_dl"], o["estradiol_pg_ml"], o["lh_iu_l"], o["fsh_iu_l"]
     sc, tmc, ratio = o["sperm_concentration_million_ml"], o["total_motile_count_million"], o["t_e2_ratio"]
@@ -125,7 +138,8 @@ WEEK12 = slice(78, 85)  # mean of week 12 (days 78-84): both Leder arms are comp
 
 
 def _leder(o, b):
-    T, E2, LH, bio = o["testosterone_ng_dl"], o["estradiol_pg_ml"], o["lh_iu_l"], o["bioavailable_testosterone_ng_dl"]
+    T, E2, LH = o["testosterone_ng_dl"], immunoassay_e2(o["estradiol_pg_ml"]), o["lh_iu_l"]
+    bio = o["bioavailable_testosterone_ng_dl"]
     return {
         "baseline_testosterone_ng_dl": T[:, 0], "baseline_estradiol_pg_ml": E2[:, 0], "baseline_lh_iu_l": LH[:, 0],
         "testosterone_fc_week12": fc(T, WEEK12), "bioavailable_testosterone_fc_week12": fc(bio, WEEK12),
@@ -152,13 +166,29 @@ def _veldhuis(o, b):
     }
 
 
+HELO_REGIMEN = "clomiphene 25 mg daily"
+
+
+def dosing_interval_mean(regimen: str, drug: str, moiety: str, day: int) -> float:
+    """Mean plasma concentration over the 24 h before ``day`` (closed-form PK of the drug library).
+
+    The daily model samples fall at dosing times (troughs); Helo 2017 does not report the sampling time, and
+    the library's clomiphene clearances are derived from those medians as average steady-state levels.
+    """
+    t_h = np.linspace((day - 1) * 24.0, day * 24.0, 97)
+    events = parse_regimen(regimen).dose_events(day + 1)
+    return float(concentration(drug, events, t_h, moiety=moiety).mean())
+
+
 def _helo(o, b):
     T, E2, LH = o["testosterone_ng_dl"], o["estradiol_pg_ml"], o["lh_iu_l"]
+    n = T.shape[0]
     return {
         "baseline_testosterone_ng_dl": T[:, 0], "baseline_estradiol_pg_ml": E2[:, 0], "baseline_lh_iu_l": LH[:, 0],
         "testosterone_fc_week26": fc(T, 182), "estradiol_fc_week26": fc(E2, 182), "lh_fc_week26": fc(LH, 182),
-        "enclomiphene_ng_ml_week26": o["enclomiphene_ng_ml"][:, 182],
-        "zuclomiphene_ng_ml_week26": o["zuclomiphene_ng_ml"][:, 182],
+        "enclomiphene_ng_ml_week26": np.full(n, dosing_interval_mean(HELO_REGIMEN, "clomiphene", "enclomiphene", 182)),
+        "zuclomiphene_ng_ml_week26": np.full(n, dosing_interval_mean(HELO_REGIMEN, "clomiphene", "zuclomiphene", 182)),
+        "enclomiphene_trough_ng_ml_week26": o["enclomiphene_ng_ml"][:, 182],
     }
 
 
@@ -286,16 +316,18 @@ EXPERIMENTS: tuple[Experiment, ...] = (
     Experiment("veldhuis_older", Man(65, 27), "anastrozole 10 mg daily", 10, _veldhuis, (
         ob("veldhuis_2005_anastrozole_lh", "estradiol_fc_day10", 0.5, note="older men"),
         ob("veldhuis_2005_anastrozole_lh", "lh_fc_day10", 2.1, note="older men"))),
-    Experiment("helo", Man(nuisance=NUIS3), "clomiphene 25 mg daily", 182, _helo, (
+    Experiment("helo", Man(nuisance=NUIS3), HELO_REGIMEN, 182, _helo, (
         ob("helo_2017_clomiphene", "baseline_testosterone_ng_dl", 205, "baseline", weight=BASE_W),
         ob("helo_2017_clomiphene", "baseline_estradiol_pg_ml", 17, "baseline", weight=BASE_W),
         ob("helo_2017_clomiphene", "baseline_lh_iu_l", 4.0, "baseline", weight=BASE_W),
         ob("helo_2017_clomiphene", "testosterone_fc_week26", 488 / 205),
         ob("helo_2017_clomiphene", "estradiol_fc_week26", 34 / 17),
         ob("helo_2017_clomiphene", "lh_fc_week26", 6.1 / 4.0),
-        ob("helo_2017_clomiphene", "enclomiphene_ng_ml_week26", 2.2, "abs", "PK (drug library)", fitted=False),
-        ob("helo_2017_clomiphene", "zuclomiphene_ng_ml_week26", 44.0, "abs", "PK (drug library)", fitted=False))),
-    Experiment("tamoxifen", Man(nuisance=("gnrh_drive_scale", "aromatase_genotype_factor")),
+        ob("helo_2017_clomiphene", "enclomiphene_ng_ml_week26", 2.2, "abs", "PK (drug library), 24-h mean",
+           fitted=False),
+        ob("helo_2017_clomiphene", "zuclomiphene_ng_ml_week26", 44.0, "abs", "PK (drug library), 24-h mean",
+           fitted=False))),
+    Experiment("tamoxifen", Man(nuisance=NUIS3),
                "tamoxifen 10 mg daily", 182, _tamoxifen, (
         ob("tamoxifen_10mg_oligospermia", "baseline_lh_iu_l", 1.7, "baseline", weight=BASE_W),
         ob("tamoxifen_10mg_oligospermia", "baseline_estradiol_pg_ml", 185 / PMOL_PER_PG_E2, "baseline", weight=BASE_W),

@@ -48,30 +48,42 @@ POPULATION = (
     "er_kd_enclomiphene_ng_ml", "er_kd_zuclomiphene_ng_ml", "zuclomiphene_intrinsic_activity",
     "er_kd_tamoxifen_ng_ml", "tamoxifen_intrinsic_activity",
     "germ_loss_fsh_max_per_h", "germ_fsh_k_iu_l", "germ_loss_itt_max_per_h", "germ_itt_k_nmol_l", "germ_itt_hill",
-    "germ_itt_rescue_k_nmol_l",
+    "germ_itt_rescue_k_nmol_l", "aromatase_km_nmol_l", "germ_fsh_hill",
     "epididymal_transit_d", "spermatogenesis_duration_d", "brain_aromatase_e2_pg_ml", "shbg_serm_emax",
+    "shbg_e2_emax", "shbg_e2_k_pg_ml", "leydig_e2_ic50_pg_ml", "letrozole_brain_imax", "e2_pituitary_ic50_pg_ml",
 )
+# Fitted Hill slopes: rounded to a 0.25 grid after fitting (the solver evaluates quarter-integer powers with
+# square roots, hpgtwin.model.kernels._ratio_pow), then the other parameters are refitted with them fixed.
+HILL_SLOPES = ("e2_frequency_hill", "t_frequency_hill", "leydig_hill", "e2_amplitude_hill", "germ_itt_hill",
+               "germ_fsh_hill")
+HILL_GRID = 0.25
+HILL_NOTE = "slope on a 0.25 grid"
 BMI_SLOPES = (("adipose_aromatase_scale", "bmi_kg_m2"), ("shbg_production_scale", "bmi_kg_m2"))
 
 
 class Problem:
     """The stacked residual vector of all experiments as a function of the log-parameter vector."""
 
-    def __init__(self, experiments: tuple[ce.Experiment, ...]) -> None:
+    def __init__(self, experiments: tuple[ce.Experiment, ...], population: tuple[str, ...] = POPULATION,
+                 fixed: dict[str, float] | None = None) -> None:
         self.experiments = experiments
-        self.columns: list[tuple[str, str | None]] = [(p, None) for p in POPULATION]
+        self.columns: list[tuple[str, str | None]] = [(p, None) for p in population]
         for exp in experiments:
             self.columns += [(p, exp.key) for p in exp.man.nuisance]
         self.obs = [(exp, o) for exp in experiments for o in exp.observations if o.fitted]
         self.base = MODEL.default_parameters()
+        if fixed:
+            self.base = self.base.with_values(**fixed)
         self.cache: dict[bytes, np.ndarray] = {}
 
-    def x0_bounds(self, cohorts: dict[str, dict[str, float]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Start (current table values / fitted cohorts) and log-bounds of every column."""
+    def x0_bounds(self, cohorts: dict[str, dict[str, float]], start: dict[str, float] | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Start (``start``, else table values / fitted cohorts) and log-bounds of every column."""
         x0, lo, hi = [], [], []
+        start = start or {}
         for name, key in self.columns:
             p = MODEL.parameter(name)
-            value = cohorts.get(key, {}).get(name, p.value) if key else p.value
+            value = cohorts.get(key, {}).get(name, p.value) if key else start.get(name, p.value)
             lower = p.lower if p.lower > 0 else p.upper * 1e-4  # fixed floor for bounds at zero
             value = min(max(value, lower * 1.0001), p.upper * 0.9999)
             x0.append(math.log(value))
@@ -129,10 +141,12 @@ class Problem:
         return J
 
 
-def fit(max_nfev: int, experiments: tuple[ce.Experiment, ...]) -> tuple[Problem, np.ndarray, np.ndarray]:
+def fit(max_nfev: int, experiments: tuple[ce.Experiment, ...], population: tuple[str, ...] = POPULATION,
+        fixed: dict[str, float] | None = None, start: dict[str, float] | None = None,
+        ) -> tuple[Problem, np.ndarray, np.ndarray]:
     """Run the least-squares fit; returns the problem, the solution and the Jacobian there."""
-    prob = Problem(experiments)
-    x0, lo, hi = prob.x0_bounds(ce.load_cohorts())
+    prob = Problem(experiments, population, fixed)
+    x0, lo, hi = prob.x0_bounds(ce.load_cohorts(), start)
     t0 = time.time()
     calls = {"n": 0}
 
@@ -180,11 +194,16 @@ def _flow(entry: dict) -> str:
     return "- " + yaml.safe_dump(entry, default_flow_style=True, width=100000, sort_keys=False).strip()
 
 
+def round_to_grid(value: float) -> float:
+    """The nearest positive multiple of HILL_GRID (quarter-integer Hill slope)."""
+    return max(HILL_GRID, round(value / HILL_GRID) * HILL_GRID)
+
+
 def write_parameter_table(values: dict[str, float], fitted_to: dict[str, list[str]],
                           bmi_slopes: dict[str, float]) -> None:
     """Rewrite params/model_parameters.yaml with fitted values, evidence and fitted_to (header kept)."""
     text = PARAM_FILE.read_text(encoding="utf-8")
-    header = text.split("\nparameters:\n")[0]
+    header = text.split("\nparameters:\n")[0].rstrip()
     cov_header = text.split("\ncovariate_effects:\n")[0].split("\n")
     cov_comment = []
     for line in reversed(cov_header):
@@ -200,7 +219,9 @@ def write_parameter_table(values: dict[str, float], fitted_to: dict[str, list[st
         if e.name in values:
             d["value"] = float(f"{values[e.name]:.6g}")
             d["evidence"] = "fitted"
-            d["fitted_to"] = fitted_to.get(e.name) or ["(no calibration target informs it)"]
+            d["fitted_to"] = fitted_to.get(e.name) or d.get("fitted_to") or ["(no calibration target informs it)"]
+            if e.name in HILL_SLOPES and HILL_NOTE not in d["source"]:
+                d["source"] = f"{d['source']}; fitted to the calibration set, {HILL_NOTE}"
             if "tools/calibrate.py" not in d["locator"]:
                 d["locator"] = f"tools/calibrate.py; prior: {d['locator']}"
         lines.append(_flow(d))
@@ -228,25 +249,54 @@ def write_cohorts(prob: Problem, x: np.ndarray) -> None:
     ce.COHORTS_FILE.write_text(doc + yaml.safe_dump({"cohorts": cohorts}, sort_keys=True), encoding="utf-8")
 
 
+def _informed_by(prob: Problem, J: np.ndarray, name: str) -> list[str]:
+    """Calibration targets whose residuals move with ln(parameter) by more than SENSITIVITY."""
+    j = prob.columns.index((name, None))
+    return sorted({o.target for k, (_, o) in enumerate(prob.obs) if abs(J[k, j]) > SENSITIVITY})
+
+
+def _bmi_slopes() -> dict[str, float]:
+    """The BMI slopes currently in the table."""
+    return {p: next(float(e["value"]) for e in load_covariate_effects() if e["parameter"] == p and e["covariate"] == c)
+            for p, c in BMI_SLOPES}
+
+
 def main() -> None:
     """Fit, write the tables, regenerate the docs."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--max-nfev", type=int, default=12)
     ap.add_argument("--skip-fit", action="store_true", help="only refit BMI slopes and regenerate docs")
+    ap.add_argument("--free", default="", help="comma-separated population parameters to fit (default: all)")
+    ap.add_argument("--hills", choices=("round", "fit-then-round", "fixed"), default="fit-then-round",
+                    help="Hill slopes: fit then round to the 0.25 grid and refit the rest (default), only round "
+                    "the table values and fit the rest, or leave them as they are")
+    ap.add_argument("--refit-nfev", type=int, default=6, help="max_nfev of the refit after rounding Hill slopes")
     args = ap.parse_args()
     values: dict[str, float] = {}
     if not args.skip_fit:
-        prob, x, J = fit(args.max_nfev, ce.EXPERIMENTS)
+        population = tuple(p for p in POPULATION if not args.free or p in args.free.split(","))
+        table = {e.name: e.value for e in load_model_parameters()}
+        fixed: dict[str, float] = {}
+        if args.hills != "fit-then-round":
+            population = tuple(p for p in population if p not in HILL_SLOPES)
+            if args.hills == "round":
+                fixed = {h: round_to_grid(table[h]) for h in HILL_SLOPES}
+        prob, x, J = fit(args.max_nfev, ce.EXPERIMENTS, population, fixed)
         values = {name: math.exp(x[j]) for j, (name, key) in enumerate(prob.columns) if key is None}
-        fitted_to: dict[str, list[str]] = {}
-        for j, (name, key) in enumerate(prob.columns):
-            if key is None:
-                targets = {o.target for k, (_, o) in enumerate(prob.obs) if abs(J[k, j]) > SENSITIVITY}
-                fitted_to[name] = sorted(targets)
+        hill_fitted_to = {h: _informed_by(prob, J, h) for h in HILL_SLOPES if h in values}
+        if args.hills == "fit-then-round" and any(h in values for h in HILL_SLOPES):
+            fixed = {h: round_to_grid(values.pop(h, table[h])) for h in HILL_SLOPES}
+            print(f"Hill slopes rounded: {fixed}", flush=True)
+            write_cohorts(prob, x)
+            write_parameter_table(values, {}, _bmi_slopes())
+            population = tuple(p for p in population if p not in HILL_SLOPES)
+            prob, x, J = fit(args.refit_nfev, ce.EXPERIMENTS, population, fixed, start=values)
+            values = {name: math.exp(x[j]) for j, (name, key) in enumerate(prob.columns) if key is None}
+        values.update(fixed)
+        fitted_to = {name: _informed_by(prob, J, name) for name, key in prob.columns if key is None}
+        fitted_to.update(hill_fitted_to)
         write_cohorts(prob, x)
-        write_parameter_table(values, fitted_to, {p: next(
-            float(e["value"]) for e in load_covariate_effects() if e["parameter"] == p and e["covariate"] == c)
-            for p, c in BMI_SLOPES})
+        write_parameter_table(values, fitted_to, _bmi_slopes())
     slopes = fit_bmi_slopes(values)
     write_parameter_table({}, {}, slopes)
     subprocess.run([sys.executable, str(Path(__file__).with_name("validation.py"))], check=True)

@@ -19,5 +19,4 @@ PUBLISHED = [
 ]
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
-    ("coviello_hcg500", "intratesticular_t_fc_week3"): "model 1.94 vs published 1",
 }

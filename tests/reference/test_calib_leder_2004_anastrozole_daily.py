@@ -23,6 +23,4 @@ PUBLISHED = [
 ]
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
-    ("leder_daily", "bioavailable_testosterone_fc_week12"): "model 1.48 vs published 2.09",
-    ("leder_daily", "lh_fc_week12"): "model 2.13 vs published 1.55",
 }

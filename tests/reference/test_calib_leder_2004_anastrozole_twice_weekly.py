@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 
 import calib_experiments as ce
-import pytest
 from calib_cases import TOL, test_within_20_percent  # noqa: F401 (collected by pytest)
 
 # (experiment, observable, published value, where the number comes from)
@@ -25,21 +24,19 @@ PUBLISHED = [
 ]
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
-    ("leder_twice_weekly", "testosterone_fc_week12"): "model 1.59 vs published 1.31",
 }
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: model E2 fold change 0.70 (twice weekly) vs 0.56 (daily): "
-                   "ratio 1.25, just outside 20%")
 def test_shape_same_e2_suppression_as_daily():
-    """Leder 2004: twice weekly gives the same E2 suppression as daily (within 20% of each other)."""
+    """Leder 2004: twice weekly gives the same measured E2 suppression as daily (within 20% of each other).
+
+    Measured E2 includes the immunoassay floor of Leder 2004 (tools/calib_experiments.py); model 0.75 vs 0.69.
+    """
     daily, twice = ce.observe("leder_daily"), ce.observe("leder_twice_weekly")
     assert abs(math.log(twice["estradiol_fc_week12"] / daily["estradiol_fc_week12"])) <= TOL
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: the fitted twice-weekly cohort (lower baseline LH, 3.1 vs 4.9 "
-                   "IU/L) responds more; model T fold change 1.59 twice weekly vs 1.41 daily")
 def test_shape_smaller_t_rise_than_daily():
-    """Leder 2004: twice weekly gives a smaller T rise than daily (P = 0.012)."""
+    """Leder 2004: twice weekly gives a smaller T rise than daily (P = 0.012); model 1.45 vs 1.50."""
     daily, twice = ce.observe("leder_daily"), ce.observe("leder_twice_weekly")
     assert twice["testosterone_fc_week12"] < daily["testosterone_fc_week12"]

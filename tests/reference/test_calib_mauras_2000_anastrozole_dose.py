@@ -20,7 +20,6 @@ PUBLISHED = [
 ]
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
-    ("mauras_0.5mg", "estradiol_fc_day10"): "model 0.602 vs published 0.5",
 }
 
 

@@ -21,7 +21,6 @@ PUBLISHED = [
 ]
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
-    ("pitteloud", "lh_fc_e2_fixed_gnrh"): "model 1 vs published 0.816",
 }
 
 

@@ -23,5 +23,4 @@ PUBLISHED = [
 ]
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
-    ("tamoxifen", "fsh_fc_week17"): "model 1.26 vs published 1.57",
 }

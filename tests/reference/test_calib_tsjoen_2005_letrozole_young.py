@@ -20,7 +20,4 @@ PUBLISHED = [
 ]
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
-    ("tsjoen", "estradiol_fc_day28"): "model 0.4 vs published 0.54",
-    ("tsjoen", "lh_fc_day28"): "model 3.4 vs published 4.39",
-    ("tsjoen", "testosterone_fc_day28"): "model 1.63 vs published 2.46",
 }

@@ -6,9 +6,11 @@ Structure (research/models.md section 1.3; MODEL.md):
   estrogen receptor (Pitteloud 2008). SERMs compete with E2 at that receptor: enclomiphene and tamoxifen as
   antagonists, zuclomiphene as a partial agonist; the receptor state is expressed as an E2-equivalent.
 - Pituitary: LH and FSH secretion saturate in the GnRH stimulus (endogenous frequency plus pulse-averaged
-  gonadorelin); E2 lowers LH per stimulus (amplitude), inhibin B and E2 lower FSH. Slower pulses give larger
-  pulses (amplitude = secretion per pulse), as after T add-back (Pitteloud 2008).
-- Testis: Leydig T secretion saturable in LH + hCG with slow desensitization; intratesticular T (ITT) follows
+  gonadorelin); E2 lowers LH per stimulus (amplitude) through the hypothalamic signal and directly through the
+  gonadotrope ER (serum E2 only; LH falls under fixed GnRH with E2 add-back, Pitteloud 2008); inhibin B and E2
+  lower FSH. Slower pulses give larger pulses (amplitude = secretion per pulse), as after T add-back.
+- Testis: Leydig T secretion saturable in LH + hCG, restrained by E2 (estrogen-mediated 17,20-lyase
+  inhibition, the E2 part of hCG-induced desensitization) and by slow desensitization; intratesticular T (ITT) follows
   Leydig output (about 60x serum T) and collapses under exogenous T (Coviello 2005); Sertoli inhibin B from FSH
   and germ cells; spermatogenesis as an 8-stage Erlang transit chain (about 64 d; stages 1-4 are lost only when
   both FSH and ITT are low, stages 5-8 need ITT) plus a 2-stage epididymal transit, giving sperm concentration
@@ -16,7 +18,9 @@ Structure (research/models.md section 1.3; MODEL.md):
 - Aromatase: testicular (from Leydig T), peripheral/adipose (Michaelis-Menten in non-SHBG-bound T) and adrenal
   (androstenedione route) E2, scaled by fat mass, a CYP19A1 genotype factor and AI inhibition (Emax/IC50 on
   plasma concentration).
-- Binding: Vermeulen 1999 free and bioavailable T from SHBG and albumin; only non-SHBG-bound T is cleared.
+- Binding: Vermeulen 1999 free and bioavailable T from SHBG and albumin; E2 binds the SHBG sites left free by
+  T and albumin (Sodergard 1982); only non-SHBG-bound T and E2 are cleared. E2 raises hepatic SHBG production.
+- Brain aromatase: blocked by anastrozole as in the periphery, by letrozole with its own (CNS) maximal effect.
 - Drugs: one absorption depot per drug and moiety and one central compartment per moiety, from
   ``hpgtwin.pk.drugs.DRUGS`` (default route); exogenous testosterone reaches serum T through a two-stage
   transit release chain with the library's mean absorption time (ester peak on days 2-5, Nankin 1987).
@@ -221,6 +225,11 @@ def _add_physiology(b: _Builder) -> None:
     a("albumin_bound_t_nmol_l", "(albumin_binding_factor - 1) * free_t_nmol_l", "nmol/L", "albumin-bound T")
     a("bioavailable_t_nmol_l", "free_t_nmol_l + albumin_bound_t_nmol_l", "nmol/L", "free + albumin-bound T")
     a("shbg_bound_t_nmol_l", "t_nmol_l - bioavailable_t_nmol_l", "nmol/L", "SHBG-bound T")
+    # Sodergard 1982: E2 binds SHBG (sites left free by T) and albumin; only non-SHBG-bound E2 is cleared.
+    a("e2_albumin_binding_factor", "1 + k_alb_e2_l_per_mol * albumin_mol_l", "1", "1 + K_alb(E2) [albumin]")
+    a("e2_non_shbg_fraction", "e2_albumin_binding_factor / (e2_albumin_binding_factor + k_shbg_e2_l_per_nmol * "
+      "(shbg_nmol_l - shbg_bound_t_nmol_l))", "1", "share of serum E2 not bound to SHBG (free + albumin-bound)")
+    a("bioavailable_e2_pg_ml", "estradiol_pg_ml * e2_non_shbg_fraction", "pg/mL", "non-SHBG-bound serum E2")
     a("testosterone_ng_dl", "t_nmol_l * t_ng_dl_per_nmol_l", "ng/dL", "serum total testosterone")
     a("free_testosterone_pg_ml", "free_t_nmol_l * t_pg_ml_per_nmol_l", "pg/mL", "serum free testosterone")
     a("bioavailable_testosterone_ng_dl", "bioavailable_t_nmol_l * t_ng_dl_per_nmol_l", "ng/dL",
@@ -228,9 +237,12 @@ def _add_physiology(b: _Builder) -> None:
     a("aromatase_activity", f"aromatase_genotype_factor * (1 - anastrozole_imax * hill_act({ana}, "
       f"anastrozole_ic50_ng_ml, ai_hill)) * (1 - letrozole_imax * hill_act({let}, letrozole_ic50_ng_ml, ai_hill))",
       "1", "whole-body aromatase activity (genotype, AI inhibition)")
+    a("brain_aromatase_activity", f"aromatase_genotype_factor * (1 - anastrozole_imax * hill_act({ana}, "
+      f"anastrozole_ic50_ng_ml, ai_hill)) * (1 - letrozole_brain_imax * hill_act({let}, letrozole_ic50_ng_ml, "
+      "ai_hill))", "1", "hypothalamic aromatase activity (letrozole crosses the blood-brain barrier)")
     # Hypothalamic E2 signal: serum E2 plus E2 made locally from T by brain aromatase (blocked by AIs).
     a("brain_e2_pg_ml", "brain_aromatase_e2_pg_ml * free_testosterone_pg_ml / free_t_reference_pg_ml * "
-      "aromatase_activity", "pg/mL", "E2 made in the hypothalamus from free T, as a serum-E2 equivalent")
+      "brain_aromatase_activity", "pg/mL", "E2 made in the hypothalamus from free T, as a serum-E2 equivalent")
     a("e2_feedback_signal_pg_ml", "estradiol_pg_ml + brain_e2_pg_ml", "pg/mL", "E2 seen by the hypothalamic ER")
     # Estrogen receptor at hypothalamus/pituitary: competitive binding, partial agonism -> E2-equivalent.
     a("er_agonist_load", f"e2_feedback_signal_pg_ml / er_kd_e2_pg_ml + zuclomiphene_intrinsic_activity * {zuc} / "
@@ -240,10 +252,22 @@ def _add_physiology(b: _Builder) -> None:
       f"er_kd_zuclomiphene_ng_ml + {tam} / er_kd_tamoxifen_ng_ml", "1", "1 + sum of ER occupancy loads")
     a("hepatic_serm_load", f"{zuc} / er_kd_zuclomiphene_ng_ml + {tam} / er_kd_tamoxifen_ng_ml", "1",
       "estrogenic SERM occupancy in the liver (raises SHBG)")
-    a("shbg_target_nmol_l", "shbg_reference_nmol_l * shbg_production_scale * (1 + shbg_serm_emax * "
-      "hepatic_serm_load / (1 + hepatic_serm_load))", "nmol/L", "SHBG set point (covariates, hepatic SERM effect)")
+    a("shbg_e2_factor", "(1 + shbg_e2_emax * hill_act(estradiol_pg_ml, shbg_e2_k_pg_ml, 1)) / "
+      "(1 + shbg_e2_emax * hill_act(shbg_e2_reference_pg_ml, shbg_e2_k_pg_ml, 1))", "1",
+      "hepatic SHBG production driven by E2, relative to the reference man's E2")
+    a("shbg_target_nmol_l", "shbg_reference_nmol_l * shbg_production_scale * shbg_e2_factor * (1 + shbg_serm_emax * "
+      "hepatic_serm_load / (1 + hepatic_serm_load))", "nmol/L",
+      "SHBG set point (covariates, E2, hepatic SERM effect)")
     a("e2_equivalent_pg_ml", "er_kd_e2_pg_ml * er_agonist_load / (er_total_load - er_agonist_load)", "pg/mL",
       "serum E2 that would give the same ER activation without SERMs")
+    # Gonadotrope ER: serum E2 only (no hypothalamic aromatisation), with the same SERM competition.
+    a("pituitary_er_agonist_load", f"estradiol_pg_ml / er_kd_e2_pg_ml + zuclomiphene_intrinsic_activity * {zuc} / "
+      f"er_kd_zuclomiphene_ng_ml + tamoxifen_intrinsic_activity * {tam} / er_kd_tamoxifen_ng_ml", "1",
+      "agonist-weighted ER occupancy load at the gonadotrope")
+    a("pituitary_er_total_load", f"1 + estradiol_pg_ml / er_kd_e2_pg_ml + {enc} / er_kd_enclomiphene_ng_ml + {zuc} / "
+      f"er_kd_zuclomiphene_ng_ml + {tam} / er_kd_tamoxifen_ng_ml", "1", "1 + sum of gonadotrope ER occupancy loads")
+    a("pituitary_e2_equivalent_pg_ml", "er_kd_e2_pg_ml * pituitary_er_agonist_load / (pituitary_er_total_load - "
+      "pituitary_er_agonist_load)", "pg/mL", "serum E2 equivalent of the gonadotrope ER activation")
     # Hypothalamus.
     a("gnrh_frequency_per_h", "gnrh_frequency_max_per_h * gnrh_drive_scale * "
       "hill_inh(e2_equivalent_pg_ml, e2_frequency_ic50_pg_ml, e2_frequency_hill) * "
@@ -253,8 +277,9 @@ def _add_physiology(b: _Builder) -> None:
     a("gnrh_stimulus", f"gnrh_frequency_per_h / gnrh_frequency_reference_per_h + {gnrh} * "
       "gonadorelin_potency_per_ng_ml", "1", "pulse-averaged GnRH stimulus (1 = reference frequency)")
     # Pituitary.
-    a("e2_lh_amplitude_factor", "hill_inh(e2_equivalent_pg_ml, e2_amplitude_ic50_pg_ml, e2_amplitude_hill)",
-      "1", "E2 restraint of LH per GnRH stimulus")
+    a("e2_lh_amplitude_factor", "hill_inh(e2_equivalent_pg_ml, e2_amplitude_ic50_pg_ml, e2_amplitude_hill) * "
+      "hill_inh(pituitary_e2_equivalent_pg_ml, e2_pituitary_ic50_pg_ml, 1)",
+      "1", "E2 restraint of LH per GnRH stimulus (hypothalamic-pituitary and direct gonadotrope action)")
     a("lh_secretion_iu_l_h", "lh_secretion_max_iu_l_h * pituitary_capacity * e2_lh_amplitude_factor * "
       "hill_act(gnrh_stimulus, lh_gnrh_ec50, 1)", "IU/L/h", "pituitary LH secretion")
     a("lh_pulse_amplitude_iu_l", "lh_secretion_max_iu_l_h * pituitary_capacity * e2_lh_amplitude_factor / "
@@ -269,9 +294,10 @@ def _add_physiology(b: _Builder) -> None:
     # Testis: Leydig cells, intratesticular T.
     a("leydig_drive_iu_l", f"lh_iu_l + hcg_lh_equivalence * {hcg}", "IU/L", "LH-equivalent drive of Leydig cells")
     a("leydig_t_secretion_nmol_l_h", "t_secretion_max_nmol_l_h * leydig_capacity * "
-      "hill_act(leydig_drive_iu_l, leydig_lh_ec50_iu_l, leydig_hill) / "
+      "hill_act(leydig_drive_iu_l, leydig_lh_ec50_iu_l, leydig_hill) * "
+      "hill_inh(bioavailable_e2_pg_ml, leydig_e2_ic50_pg_ml, 1) / "
       "(1 + leydig_desensitization_strength * leydig_desensitization)", "nmol/L/h",
-      "testicular testosterone secretion (serum-concentration rate)")
+      "testicular testosterone secretion (serum-concentration rate; E2 restrains Leydig steroidogenesis)")
     a("t_clearance_nmol_l_h", "t_clearance_bio_l_h * bioavailable_t_nmol_l / t_volume_l", "nmol/L/h",
       "metabolic clearance of non-SHBG-bound testosterone")
     # Aromatase and E2.
@@ -306,13 +332,16 @@ def _add_states(b: _Builder) -> None:
     s = b.state
     s("t_nmol_l", "nmol/L", "serum total testosterone",
       "leydig_t_secretion_nmol_l_h + adrenal_t_nmol_l_h + exogenous_t_input_nmol_l_h - t_clearance_nmol_l_h")
-    s("estradiol_pg_ml", "pg/mL", "serum total estradiol", "e2_production_pg_ml_h - e2_clearance_per_h * estradiol_pg_ml")
+    s("estradiol_pg_ml", "pg/mL", "serum total estradiol",
+      "e2_production_pg_ml_h - e2_clearance_per_h * bioavailable_e2_pg_ml / e2_non_shbg_fraction_reference")
     s("shbg_nmol_l", "nmol/L", "serum SHBG",
       "shbg_turnover_per_h * (shbg_target_nmol_l - shbg_nmol_l)")
     s("lh_iu_l", "IU/L", "serum LH", "lh_secretion_iu_l_h - lh_clearance_per_h * lh_iu_l")
     s("fsh_endogenous_iu_l", "IU/L", "serum endogenous FSH", "fsh_secretion_iu_l_h - fsh_clearance_per_h * fsh_endogenous_iu_l")
-    s("leydig_desensitization", "1", "slow LH/hCG-receptor desensitization of Leydig cells",
-      "leydig_desensitization_rate_per_h * (leydig_drive_iu_l / leydig_drive_reference_iu_l - leydig_desensitization)")
+    s("leydig_desensitization", "1", "slow LH/hCG-receptor desensitization of Leydig cells (follows receptor "
+      "occupancy, which saturates: 1 in the reference man)",
+      "leydig_desensitization_rate_per_h * (hill_act(leydig_drive_iu_l, leydig_lh_ec50_iu_l, leydig_hill) / "
+      "hill_act(leydig_drive_reference_iu_l, leydig_lh_ec50_iu_l, leydig_hill) - leydig_desensitization)")
     s("intratesticular_t_nmol_l", "nmol/L", "intratesticular testosterone",
       "itt_rate_per_h * (itt_gain_h * leydig_t_secretion_nmol_l_h + t_nmol_l - intratesticular_t_nmol_l)")
     s("inhibin_b_pg_ml", "pg/mL", "serum inhibin B", "inhb_turnover_per_h * (inhibin_b_target_pg_ml - inhibin_b_pg_ml)")
