@@ -5,10 +5,6 @@ For research and education, and for discussion with a clinician; not a medical d
 
 from __future__ import annotations
 
-from hpgtwin._simd import prefer_wide_vectors
-
-prefer_wide_vectors()
-
 __version__ = "0.1.0"
 
 DISCLAIMER = (

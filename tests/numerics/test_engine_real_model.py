@@ -2,8 +2,8 @@
 
 Brief (issue 4 and the performance pass): the fast path used by virtual trials and fitting stays within 0.5% of a
 tight-tolerance reference at every daily sample of every output, for 40 varied men under three regimens.
-Lockstep lane ETDRK4 at the default step 1.2 h passes on this stress population (measured 2026-11-22); on 11 regimens x 32
-virtual men the worst output error was 1.9e-3 (anastrozole level), 8.7e-4 (tamoxifen, FSH), 3.6e-4 (clomiphene, LH).
+Lockstep lane ETDRK4 (drug PK exact) at the default step 1.2 h passes on this stress population (2026-11-22); on 6 regimens x 32
+virtual men the worst output error was 1.2e-3 (T gel, sperm), 3.5e-4 (clomiphene, LH), 7e-5 (anastrozole daily).
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ ATOL = 1e-9
 # suit the hormones' response: measured on 10 virtual men x 5 regimens, 0.05 h is accepted after nearly every dose
 # (0.1 h is rejected after about half of them for some men; 1e-3 h cost ~3 extra steps per dose).
 ADAPTIVE_FIRST_STEP_H = 0.05
-FAST_STEP_H = 1.2  # lockstep ETDRK4 step (h): divides 24 h; max error 3.5e-3 on the engine toy model, 1.9e-3 (real model: 11 regimens x 32 virtual men, worst: the anastrozole level after the dose ladder) vs tight Rodas4 (< 0.5%)
+FAST_STEP_H = 1.2  # lockstep ETDRK4 step (h), divides 24 h; worst output error vs tight Rodas4 ~3.5e-3 (engine toy model), 1.2e-3 (real model, 6 regimens x 32 virtual men); limit 0.5%
 _STATUS = {1: "too many steps", 2: "step size underflow", 3: "non-finite state", 4: "singular Jacobian"}
 
 
