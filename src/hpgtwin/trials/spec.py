@@ -177,6 +177,17 @@ class Gap(_Strict):
     reason: str = Field(min_length=1)
 
 
+class Assay(_Strict):
+    """How the study measured one output: an immunoassay floor, read as sqrt(x^2 + floor^2) (same unit as x)."""
+
+    floor: float = Field(gt=0)
+    source: str = Field(min_length=1)
+
+    def read(self, value: float) -> float:
+        """What the assay reads for a true value: the floor when the value is far below it, the value far above."""
+        return math.hypot(value, self.floor)
+
+
 class Published(_Strict):
     """Published follow-up values a cohort spec reproduces (used by the reference tests and docs)."""
 
@@ -185,8 +196,17 @@ class Published(_Strict):
     tolerance: str = "fold changes within 20%: |ln fc_model - ln fc_obs| <= ln 1.2"
     baseline: dict[str, Any] = {}
     values: list[dict[str, Any]] = []
+    assays: dict[str, Assay] = {}
     gaps: tuple[Gap, ...] = ()
     notes: str = ""
+
+    @field_validator("assays")
+    @classmethod
+    def _known_outputs(cls, value: dict[str, Assay]) -> dict[str, Assay]:
+        unknown = sorted(set(value) - set(MATCHABLE))
+        if unknown:
+            raise ValueError(f"no assay model for {unknown}; known outputs: {', '.join(MATCHABLE)}")
+        return value
 
     def gap_of(self, label: str) -> Gap | None:
         """The first known gap whose ``match`` occurs in a comparison label (None if the miss is unexplained)."""

@@ -4,7 +4,10 @@ Tolerance, from shared/data/calibration_targets.yaml: fold changes within 20%, |
 absolute drug levels within the same 20%; median times to a sperm threshold within 20% of the published time.
 Fold changes are ratios of cohort means (medians where the study reports medians), follow-up over baseline; a
 ``days: [first, last]`` entry with ``peak: true`` compares the peak of the mean fold change within those days (a
-study reporting "about 3x, peak days 2-5"). Every miss is classified by the spec's ``published.gaps`` as a model
+study reporting "about 3x, peak days 2-5"), with ``mean: true`` the mean fold change over those days (a visit at
+an unreported time within a dosing cycle). An output listed in ``published.assays`` is compared as the study's
+assay reads the cohort statistic, sqrt(x^2 + floor^2) (the calibration's observation of the typical man,
+tools/calib_experiments.immunoassay_e2). Every miss is classified by the spec's ``published.gaps`` as a model
 limitation, a population/matching/spec problem, or a comparison bug.
 ``python -m hpgtwin.trials.validation [N] > docs/trials_validation.md`` runs every examples/cohorts spec and writes
 the Markdown page.
@@ -30,12 +33,15 @@ FC_OUTPUT = {
     "frequency_fc": "gnrh_pulses_per_day",
 }
 UNIT_FREE = {"estradiol_pmol_l": "estradiol_pg_ml"}  # fold changes do not depend on the unit
-NOT_SIMULATED = {"gnrh_bolus_peak_lh_fc", "sperm", "note", "statistic", "arm", "week", "day", "days", "peak"}
+NOT_SIMULATED = {"gnrh_bolus_peak_lh_fc", "sperm", "note", "statistic", "arm", "week", "day", "days", "peak", "mean"}
 ABSOLUTE = {"enclomiphene_ng_ml", "zuclomiphene_ng_ml"}
 
 
-def _stat(point: dict, output: str, statistic: str) -> float:
-    return float(point[output][statistic])
+def _stat(point: dict, output: str, statistic: str, assays: dict | None = None) -> float:
+    """A cohort statistic of one output, as the study's assay reads it (``published.assays``; true value if none)."""
+    value = float(point[output][statistic])
+    assay = (assays or {}).get(output)
+    return assay.read(value) if assay is not None else value
 
 
 def _value(v: Any) -> float:
@@ -66,6 +72,7 @@ def compare(spec: CohortSpec, result: dict) -> tuple[list[str], list[str]]:
         return [], []
     made: list[str] = []
     failed: list[str] = []
+    assays = pub.assays
 
     def check(label: str, model: float, observed: float, tol: float = LN_TOL) -> None:
         ok = model > 0 and abs(math.log(model / observed)) <= tol
@@ -100,7 +107,7 @@ def compare(spec: CohortSpec, result: dict) -> tuple[list[str], list[str]]:
                 out = FC_OUTPUT.get(key, UNIT_FREE.get(key, key))
                 if key in ABSOLUTE:
                     for label, point in _points(arm, entry):
-                        check(f"{arm_name} {label} {key}", _stat(point, key, statistic), _value(val))
+                        check(f"{arm_name} {label} {key}", _stat(point, key, statistic, assays), _value(val))
                     continue
                 if key in FC_OUTPUT:
                     published = float(val)
@@ -108,15 +115,21 @@ def compare(spec: CohortSpec, result: dict) -> tuple[list[str], list[str]]:
                     published = _value(val) / _value(pub.baseline[key])
                 else:
                     continue
-                folds = [(label, _stat(point, out, statistic) / _stat(arm["baseline"], out, statistic))
+                folds = [(label, _stat(point, out, statistic, assays) / _stat(arm["baseline"], out, statistic, assays))
                          for label, point in _points(arm, entry) if out in point]
                 if entry.get("peak") and folds:
                     label, fold = max(folds, key=lambda lf: lf[1])
                     first, last = entry["days"]
                     check(f"{arm_name} peak days {first}-{last} {out} fold change (at {label})", fold, published)
                     continue
+                read = f" (assay floor {assays[out].floor:g})" if out in assays else ""
+                if entry.get("mean") is True and folds:
+                    first, last = entry["days"]
+                    check(f"{arm_name} mean of days {first}-{last} {out} fold change{read}",
+                          sum(f for _, f in folds) / len(folds), published)
+                    continue
                 for label, fold in folds:
-                    check(f"{arm_name} {label} {out} fold change", fold, published)
+                    check(f"{arm_name} {label} {out} fold change{read}", fold, published)
     return made, failed
 
 
@@ -126,7 +139,8 @@ def _arm_ratios(spec: CohortSpec, result: dict, ratios: dict, check) -> None:
     other = next(a.name for a in spec.all_arms if a.name != ref)
     for out, ratio in ratios.items():
         check(f"{other} / {ref} baseline {out}",
-              _stat(result["arms"][other]["baseline"], out, "mean") / _stat(result["arms"][ref]["baseline"], out, "mean"),
+              _stat(result["arms"][other]["baseline"], out, "mean", spec.published.assays)
+              / _stat(result["arms"][ref]["baseline"], out, "mean", spec.published.assays),
               float(ratio))
 
 
