@@ -75,22 +75,13 @@ def check_fingerprint(expected: str) -> None:
 
 
 def baseline_states(candidates: Candidates) -> tuple[np.ndarray, np.ndarray]:
-    """Drug-free steady state of each man (n x n_states) and whether it was found (men without one are dropped)."""
-    from hpgtwin.model.codegen import compile_model
-    from hpgtwin.model.steady_state import RELAX_HOURS, initial_guess
+    """Drug-free steady state of each man (n x n_states) and whether it was found (men without one are dropped).
 
-    model = _model()
-    compiled = compile_model(model)
-    p = np.ascontiguousarray(candidates.parameters.for_model(model).values)
-    y = np.ascontiguousarray(initial_guess(model, p.shape[0]))
-    status = np.zeros(p.shape[0], dtype=np.int64)
-    counters = np.zeros((p.shape[0], 4), dtype=np.int64)
-    compiled.module.steady_state_batch(y, p, RELAX_HOURS, 1e-8, 1e-10, 1e-11, status, counters)
-    for j, state in enumerate(model.states):
-        if state.initial is not None:
-            y[:, j] = state.initial
-    ok = (status == 0) & np.all(np.isfinite(y), axis=1)
-    return y, ok
+    Newton starts from the first man's state (``hpgtwin.model.steady_state``), so few men need relaxation.
+    """
+    from hpgtwin.model.steady_state import baseline_states as steady_states
+
+    return steady_states(_model(), candidates.parameters)
 
 
 def baseline_outputs(candidates: Candidates, y0: np.ndarray, names: tuple[str, ...]) -> dict[str, np.ndarray]:
