@@ -48,6 +48,8 @@ def validation_markdown(rows: list[dict]) -> str:
         "means within the 20% tolerance of the calibration brief (fold changes; times in weeks for Handelsman 2005).",
         "Rows of kind *baseline* are cohort baselines matched by the per-cohort parameters",
         "(`src/hpgtwin/params/calibration_cohorts.yaml`); *reported* rows (PK) are not fitted by the physiology.",
+        "The same publications run as virtual cohorts (a `hpgtwin trial` spec per target in `examples/cohorts/`,",
+        "matched populations of virtual men) are compared in `docs/trials_validation.md`.",
         "",
         f"Within tolerance: **{ok} of {len(fitted)}** fitted effect observations.",
         "",
