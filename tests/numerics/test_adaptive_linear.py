@@ -124,41 +124,13 @@ def _stops(schedule, t_sample: np.ndarray) -> np.ndarray:
     return np.unique(times[(times > t_sample[0]) & (times <= t_sample[-1])])
 
 
-def _scipy_reference(compiled, y0, p, t_sample, schedule) -> np.ndarray:
-    """States at the sample times by scipy LSODA (rtol 1e-10, atol 1e-12) restarted at each dose."""
-    module = compiled.module
-    n = y0.size
-    scales = compiled.dose_scales(p)
-
-    def rhs(t: float, y: np.ndarray) -> np.ndarray:
-        dy = np.empty(n)
-        module.rhs(t, np.ascontiguousarray(y), p, dy)
-        return dy
-
-    def jac(t: float, y: np.ndarray) -> np.ndarray:
-        out = np.zeros((n, n))
-        module.jac(t, np.ascontiguousarray(y), p, out)
-        return out
-
-    out = np.empty((t_sample.size, n))
-    y, t = y0.copy(), float(t_sample[0])
-    out[0] = y
-    for stop in _stops(schedule, t_sample):
-        at = schedule.time_h == t
-        for target, amount in zip(schedule.target[at], schedule.amount[at], strict=True):
-            y[schedule.target_state[target]] += amount * scales[target]
-        sol = solve_ivp(rhs, (t, stop), y, method="LSODA", jac=jac, rtol=1e-10, atol=1e-12)
-        assert sol.success
-        y, t = sol.y[:, -1].copy(), float(stop)
-        out[t_sample == stop] = y
-    return out
-
-
 @pytest.mark.parametrize(
     "regimen", ["anastrozole 1 mg daily", "testosterone enanthate 200 mg weekly", "hcg 2000 IU 3x/week"]
 )
 def test_adaptive_matches_tight_reference_and_drug_states_are_exact(regimen: str) -> None:
     """Two varied men, 21 days: outputs within 1e-5 of LSODA at rtol 1e-10; drug states within 1e-9 (exact)."""
+    from benchmarks.scipy_reference import simulate_scipy
+
     from hpgtwin.pk import parse_regimen
     from hpgtwin.simulate.dosing import bolus_schedule
     from hpgtwin.simulate.engine import run_schedule
@@ -176,7 +148,7 @@ def test_adaptive_matches_tight_reference_and_drug_states_are_exact(regimen: str
     assert np.all(status == 0)
     lin = compiled.module.LIN_STATES
     for b in range(2):
-        ref = _scipy_reference(compiled, y0[b], params.values[b], t_sample, schedule)
+        ref = simulate_scipy(compiled, y0[b], params.values[b], t_sample, schedule, rtol=1e-10, atol=1e-12)[0]
         ours_out = compiled.outputs(states[b : b + 1], params.values[b : b + 1])[0]
         ref_out = compiled.outputs(ref[None], params.values[b : b + 1])[0]
         scale = np.maximum(np.abs(ref_out), 1e-3 * np.abs(ref_out).max(axis=0)) + 1e-300
