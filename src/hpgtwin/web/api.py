@@ -84,6 +84,8 @@ class SimulateIn(BaseModel):
     regimen: str | None = None
     days: float = 180
     patient_file: dict[str, Any] | None = None
+    pulsatile_day: int | None = Field(default=None, ge=0, description="add this day's 24 h LH pulse profile")
+    pulsatile_seed: int | None = Field(default=None, ge=0, description="seed of the pulse timing (default fixed)")
 
 
 class PlanIn(BaseModel):
@@ -110,7 +112,8 @@ def assess(patient_file: dict[str, Any], audience: str = "clinician") -> dict[st
 def simulate(body: SimulateIn) -> dict[str, Any]:
     """Simulate a regimen in a typical man (or with this patient file's covariates), like ``hpgtwin simulate``."""
     pf = services.load_patient_file(body.patient_file) if body.patient_file else None
-    return services.simulate(body.regimen, body.days, pf)
+    return services.simulate(body.regimen, body.days, pf, pulsatile_day=body.pulsatile_day,
+                             pulsatile_seed=body.pulsatile_seed)
 
 
 @router.post("/plan", tags=["operations"])

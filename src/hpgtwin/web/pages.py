@@ -1,4 +1,5 @@
-"""HTML pages: patient list, patient page, projection, plain-language view, virtual trial, report, login."""
+"""HTML pages: patient list, patient page, projection, plain-language view, simulation, virtual trial, report,
+login."""
 
 from __future__ import annotations
 
@@ -390,6 +391,47 @@ def fhir_export(request: Request, patient_id: str) -> Response:
     bundle = services.patient_file_to_fhir(pf, services.assess(pf))
     return Response(json.dumps(bundle, indent=2, default=str), media_type="application/fhir+json",
                     headers={"Content-Disposition": f'attachment; filename="{patient_id}-fhir.json"'})
+
+
+# simulate -------------------------------------------------------------------------------------------------------
+
+SIMULATE_DEFAULT_DAYS = 28  # assumption: four weeks show a regimen's approach to its new steady state
+
+
+def _whole_number(text: str, what: str) -> int | None:
+    """A form field as a non-negative whole number, None when empty; InputError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InputError(f"{what} must be a whole number of 0 or more, got {text!r}")
+    return int(text)
+
+
+@router.get("/simulate")
+def simulate_page(request: Request, regimen: str | None = None, days: str = str(SIMULATE_DEFAULT_DAYS),
+                  pulsatile_day: str = "", pulsatile_seed: str = "") -> HTMLResponse:
+    """A typical man under a regimen, like ``hpgtwin simulate``; optionally the 24 h LH pulse profile of day N."""
+    context: dict[str, Any] = {"regimen": regimen or "", "days": days, "pulsatile_day": pulsatile_day,
+                               "pulsatile_seed": pulsatile_seed, "figures": [], "profile": None,
+                               "max_days": services.MAX_SIMULATION_DAYS}
+    if regimen is None:
+        return render(request, "simulate.html", **context)
+    try:
+        try:
+            horizon = float(days)
+        except ValueError as exc:
+            raise InputError(f"days must be a number, got {days!r}") from exc
+        day = _whole_number(pulsatile_day, "the pulse-profile day")
+        seed = _whole_number(pulsatile_seed, "the pulse seed")
+        result = services.simulate(regimen.strip() or None, horizon, pulsatile_day=day, pulsatile_seed=seed)
+    except (InputError, services.Unavailable) as exc:
+        return render(request, "simulate.html", status=400, error=str(exc), **context)
+    context["figures"].append(plots.to_fragment(plots.trajectory_figure(result), "simulation"))
+    if "pulsatile" in result:
+        context["profile"] = result["pulsatile"]
+        context["figures"].append(plots.to_fragment(plots.pulse_profile_figure(result["pulsatile"]), "pulse-profile"))
+    return render(request, "simulate.html", **context)
 
 
 # virtual trial --------------------------------------------------------------------------------------------------

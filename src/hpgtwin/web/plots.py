@@ -1,4 +1,5 @@
-"""Plotly figures for the pages: the lab timeline with regimen bands, projections with bands, dose finder, trials.
+"""Plotly figures for the pages: the lab timeline with regimen bands, projections with bands, dose finder, trials,
+a simulated trajectory and its 24 h LH pulse profile.
 
 Figures are rendered as a ``<div>`` carrying the figure as JSON; ``/static/plots.js`` draws it with plotly.js from
 ``/static-vendor/plotly.min.js`` (served from the installed plotly package; no network, no inline script).
@@ -169,6 +170,26 @@ def trajectory_figure(traj: dict[str, Any], outputs: tuple[tuple[str, str], ...]
                                  line={"color": PALETTE[(row - 1) % len(PALETTE)]}), row=row, col=1)
     fig.update_xaxes(title_text="days", row=len(present) or 1, col=1)
     return _style(fig, 170 * max(1, len(present)) + 60)
+
+
+def pulse_profile_figure(profile: dict[str, Any]) -> go.Figure:
+    """The 24 h LH pulse profile of one day (``hpgtwin.simulate.pulsatile``): LH, its 24 h mean, the pulse times."""
+    day = f"{profile['day']:g}"
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=profile["time_h"], y=profile["lh_iu_l"], mode="lines", name="LH (IU/L)",
+                             line={"color": PALETTE[0], "width": 2}))
+    fig.add_hline(y=profile["mean_iu_l"], line_dash="dash", line_color=PALETTE[6],
+                  annotation_text=f"24-h mean {profile['mean_iu_l']:.3g} IU/L (the model's LH)",
+                  annotation_position="top left")
+    if profile["pulse_times_h"]:
+        fig.add_trace(go.Scatter(x=profile["pulse_times_h"], y=[0.0] * len(profile["pulse_times_h"]),
+                                 mode="markers", name="pulse onset", marker={"symbol": "triangle-up", "size": 9,
+                                                                             "color": PALETTE[1]}))
+    fig.update_layout(title=f"24-h LH pulse profile on day {day}: {profile['pulses_per_day']:.3g} pulses/day, "
+                            f"{profile['amplitude_iu_l']:.3g} IU/L per pulse (seed {profile['seed']})")
+    fig.update_xaxes(title_text=f"hours from the start of day {day}", range=[0, 24])
+    fig.update_yaxes(title_text="LH (IU/L)", rangemode="tozero")
+    return _style(fig, 360)
 
 
 TRIAL_OUTPUTS: tuple[tuple[str, str], ...] = (

@@ -77,15 +77,22 @@ def plan(pf: PatientFile, candidates: list[str] | None = None, days: int = PLAN_
         raise _unexpected("The personal projection", exc) from exc
 
 
-def simulate(regimen: str | None, days: float = 180, pf: PatientFile | None = None) -> dict[str, Any]:
-    """``hpgtwin.simulate.simulate`` for a typical man (or this patient's covariates), as a dict."""
+def simulate(regimen: str | None, days: float = 180, pf: PatientFile | None = None, *,
+             pulsatile_day: int | None = None, pulsatile_seed: int | None = None) -> dict[str, Any]:
+    """``hpgtwin.simulate.simulate`` for a typical man (or this patient's covariates), as a dict; with
+    ``pulsatile_day`` also ``"pulsatile"``, that day's 24 h LH profile (``hpgtwin.simulate.pulsatile.lh_profile``)."""
     if not 1 <= float(days) <= MAX_SIMULATION_DAYS:
         raise InputError(f"days must lie between 1 and {MAX_SIMULATION_DAYS}")
     try:
         from hpgtwin.simulate import simulate as run
 
         trajectory = run(regimen or None, parameters=pf.patient if pf else None, days=float(days))
-        return trajectory.to_dict()
+        result: dict[str, Any] = dict(trajectory.to_dict())
+        if pulsatile_day is not None:
+            from hpgtwin.simulate.pulsatile import lh_profile
+
+            result["pulsatile"] = lh_profile(trajectory, day=pulsatile_day, seed=pulsatile_seed).to_dict()
+        return result
     except InputError:
         raise
     except Exception as exc:  # noqa: BLE001
