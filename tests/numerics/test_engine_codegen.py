@@ -55,7 +55,9 @@ def test_sparse_and_diagonal_jacobians_agree_with_dense(compiled) -> None:
     compiled.module.jac_diag(0.0, y, p, diag)
     np.testing.assert_allclose(diag, np.diag(dense), rtol=1e-13, atol=0)
     values = np.empty(compiled.module.NNZ)
-    compiled.module.jac_sparse(0.0, y, p, values)
+    q = np.empty(compiled.module.N_DERIVED)
+    compiled.module.derived_parameters(p, q)
+    compiled.module.jac_sparse(0.0, y, p, q, values)
     e = -values.copy()
     e[compiled.module.DIAG_IDX] += 10.0
     matrix = 10.0 * np.eye(y.size) - dense
@@ -89,3 +91,39 @@ def test_hill_helpers_are_clamped_and_consistent(compiled) -> None:
     h = 1e-6
     fd = (m.hill_act(1.3 + h, 2.0, 1.7) - m.hill_act(1.3 - h, 2.0, 1.7)) / (2 * h)
     assert m.dhill_act_dx(1.3, 2.0, 1.7) == pytest.approx(fd, rel=1e-8)
+
+
+@pytest.mark.parametrize("slope_shift", [0.0, 0.1])
+def test_hoisted_rhs_and_sparse_jacobian_equal_the_plain_ones(slope_shift: float) -> None:
+    """The adaptive solver's hoisted ``rhs_derived``/``jac_sparse`` equal ``rhs``/``jac`` on the physiology's
+    MODEL, every drug on board, with Hill slopes on the quarter grid (square roots) and off it (pow).
+
+    Tolerance 1e-12 relative (only the order of floating-point operations differs).
+    """
+    model_module = pytest.importorskip("hpgtwin.model")
+    model = model_module.MODEL
+    compiled = compile_model(model)
+    m = compiled.module
+    params = model_module.individual_parameters().for_model(model)
+    p = params.values[0].copy()
+    p[m.SLOPE_PARAMS] += slope_shift
+    rng = np.random.default_rng(11)
+    y = baseline_state(model, params, compiled=compiled)[0] * np.exp(rng.normal(0.0, 0.2, m.N_STATES))
+    y += rng.uniform(0.1, 2.0, y.size)
+    q = np.empty(m.N_DERIVED)
+    m.derived_parameters(p, q)
+    plain, hoisted = np.empty(y.size), np.empty(y.size)
+    m.rhs(0.0, y, p, plain)
+    m.rhs_derived(0.0, y, p, q, hoisted)
+    scale = np.maximum(np.abs(plain), 1e-9 * np.max(np.abs(plain)))
+    assert np.max(np.abs(hoisted - plain) / scale) < 1e-12
+    dense = compiled.jacobian(y, p)
+    values = np.empty(m.NNZ)
+    m.jac_sparse(0.0, y, p, q, values)
+    e = -values
+    e[m.DIAG_IDX] += 10.0
+    b = np.linspace(1.0, 2.0, y.size)
+    x = b.copy()
+    assert m.lu_sparse(e)
+    m.solve_sparse(e, x)
+    np.testing.assert_allclose(x, np.linalg.solve(10.0 * np.eye(y.size) - dense, b), rtol=1e-10)

@@ -34,8 +34,18 @@ def dose_scales(p: np.ndarray, out: np.ndarray) -> None:
     raise NotImplementedError
 
 
-def jac_sparse(t: float, y: np.ndarray, p: np.ndarray, out: np.ndarray) -> None:
-    """Jacobian nonzeros (on the LU pattern, fill-in zeroed) into ``out`` (generated)."""
+def jac_sparse(t: float, y: np.ndarray, p: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
+    """Jacobian nonzeros (on the LU pattern, fill-in zeroed) into ``out``; ``q`` from derived_parameters."""
+    raise NotImplementedError
+
+
+def derived_parameters(p: np.ndarray, q: np.ndarray) -> None:
+    """The parameter-only subexpressions of the RHS and Jacobian into ``q`` (generated)."""
+    raise NotImplementedError
+
+
+def rhs_derived(t: float, y: np.ndarray, p: np.ndarray, q: np.ndarray, dy: np.ndarray) -> None:
+    """d(y)/dt into ``dy`` with ``q`` from derived_parameters (generated; same values as ``rhs``)."""
     raise NotImplementedError
 
 
@@ -50,6 +60,7 @@ def solve_sparse(v: np.ndarray, b: np.ndarray) -> None:
 
 
 NNZ = 1
+N_DERIVED = 1
 DIAG_IDX = np.zeros(1, dtype=np.int64)
 
 

@@ -13,82 +13,8 @@ from __future__ import annotations
 import sympy as sp
 
 from hpgtwin.model.declaration import Model
+from hpgtwin.model.hoisting import Hoister, RatioHillPrinter, hillr_act, hillr_inh
 from hpgtwin.model.printing import JIT, NumbaPrinter
-
-_HILL = ("hill_act", "hill_inh")
-
-
-class hillr_act(sp.Function):  # noqa: N801 - printed as the kernel helper of that name
-    """x**n/(1 + x**n) of the ratio x = c/k (c clamped at 0)."""
-
-    nargs = 2
-
-
-class hillr_inh(sp.Function):  # noqa: N801
-    """1/(1 + x**n) of the ratio x = c/k (c clamped at 0)."""
-
-    nargs = 2
-
-
-class _Hoister:
-    """Replaces parameter-only subexpressions by symbols q_k (deduplicated, in dependency order)."""
-
-    def __init__(self, static: set[sp.Symbol]) -> None:
-        self.static = set(static)
-        self.table: dict[sp.Expr, sp.Symbol] = {}
-        self.order: list[tuple[sp.Symbol, sp.Expr]] = []
-
-    def is_static(self, e: sp.Expr) -> bool:
-        """True for expressions of parameters (and hoisted symbols) only."""
-        return bool(e.free_symbols) and e.free_symbols <= self.static
-
-    def symbol(self, e: sp.Expr) -> sp.Expr:
-        """The q symbol of a parameter-only expression (a lone symbol stays itself)."""
-        if e.is_Symbol or e.is_Number:
-            return e
-        if e not in self.table:
-            q = sp.Symbol(f"q_{len(self.order)}", real=True)
-            self.table[e] = q
-            self.order.append((q, e))
-            self.static.add(q)
-        return self.table[e]
-
-    def __call__(self, e: sp.Expr) -> sp.Expr:
-        """``e`` with its parameter-only parts hoisted and Hill calls rewritten on ratios."""
-        if e.is_Atom:
-            return e
-        if self.is_static(e):
-            return self.symbol(e)
-        name = type(e).__name__
-        if name in _HILL:
-            x, k, n = e.args
-            ratio = self(x) * self.symbol(1 / k) if self.is_static(k) else self(x) / self(k)
-            slope = n if (n.is_Number or self.is_static(n)) else self(n)
-            return (hillr_act if name == "hill_act" else hillr_inh)(ratio, self.symbol(slope))
-        if e.is_Add or e.is_Mul:
-            fixed = [a for a in e.args if a.is_Number or self.is_static(a)]
-            rest = [a for a in e.args if not (a.is_Number or self.is_static(a))]
-            if any(not a.is_Number for a in fixed) and rest:
-                return e.func(self.symbol(e.func(*fixed)), *[self(a) for a in rest])
-            return e.func(*[self(a) for a in e.args])
-        return e.func(*[self(a) for a in e.args])
-
-
-class _LanePrinter(NumbaPrinter):
-    """Prints ratio-Hill calls as kernel helpers; ``suffix`` _q (quarter grid) or _p (pow)."""
-
-    def __init__(self, settings: dict, suffix: str) -> None:
-        super().__init__(settings)
-        self.suffix = suffix
-
-    def _print_Function(self, expr: sp.Function) -> str:
-        name = type(expr).__name__
-        if name in ("hillr_act", "hillr_inh"):
-            ratio, slope = expr.args
-            if slope.is_Number and float(slope) in (1.0, 2.0):
-                return f"{name}_{int(slope)}({self._print(ratio)})"
-            return f"{name}{self.suffix}({self._print(ratio)}, {self._print(sp.Float(slope) if slope.is_Number else slope)})"
-        return super()._print_Function(expr)
 
 
 def _on_grid(slope: sp.Expr) -> bool:
@@ -108,7 +34,7 @@ def lane_functions(
     left-hand sides (``dy[i]``).
     """
     params = [sp.Symbol(f"p_{prm.name}", real=True) for prm in model.parameters]
-    hoist = _Hoister(set(params))
+    hoist = Hoister(set(params))
     static_temps: dict[sp.Symbol, sp.Expr] = {}
     dynamic: list[tuple[sp.Symbol, sp.Expr]] = []
     for sym, value in temps:
@@ -139,7 +65,7 @@ def lane_functions(
             gridded &= _on_grid(call.args[1])
     consumers = _consumers(targets, dynamic, outputs)
     for suffix in ("_q", "_p"):
-        printer = _LanePrinter(settings, suffix)
+        printer = RatioHillPrinter(settings, suffix)
         body = ["    nb = y.shape[1]"]
         statements = [(f"w[{k}, b]", v) for k, (_, v) in enumerate(dynamic)]
         statements += [(f"{lhs[:-1]}, b]", e) for lhs, e in zip(targets, outputs, strict=True)]

@@ -23,8 +23,10 @@ from hpgtwin.model._kernel_stubs import (  # codegen: drop this import
     LIN_MAX_BLOCK,
     LIN_PTR,
     LIN_STATES,
+    N_DERIVED,
     NNZ,
     NONLIN_STATES,
+    derived_parameters,
     dose_scales,
     jac,
     jac_sparse,
@@ -32,6 +34,7 @@ from hpgtwin.model._kernel_stubs import (  # codegen: drop this import
     lu_sparse,
     outputs,
     rhs,
+    rhs_derived,
     solve_sparse,
 )
 
@@ -69,9 +72,8 @@ def _quarter_pow(r: float, q: int) -> float:
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _ratio_pow(x: float, k: float, n: float) -> float:
-    """(x/k)**n: multiplications for slopes 1-2, square roots for quarter-integer slopes below 8, else pow."""
-    r = x / k
+def _slope_pow(r: float, n: float) -> float:
+    """r**n (r >= 0): multiplications for slopes 1-2, square roots for quarter-integer slopes below 8, else pow."""
     if n == 1.0:
         return r
     if n == 2.0:
@@ -80,6 +82,34 @@ def _ratio_pow(x: float, k: float, n: float) -> float:
     if 0.0 < q4 < 32.0 and q4 == math.floor(q4):
         return _quarter_pow(r, int(q4))
     return r**n
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _ratio_pow(x: float, k: float, n: float) -> float:
+    """(x/k)**n."""
+    return _slope_pow(x / k, n)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def hillr_act_s(x: float, n: float) -> float:
+    """x**n/(1 + x**n) of a ratio x clamped at 0 (hoisted scalar code; any slope)."""
+    u = _slope_pow(x if x > 0.0 else 0.0, n)
+    return u / (1.0 + u)
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def hillr_inh_s(x: float, n: float) -> float:
+    """1/(1 + x**n) of a ratio x clamped at 0 (hoisted scalar code; any slope)."""
+    return 1.0 / (1.0 + _slope_pow(x if x > 0.0 else 0.0, n))
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def dhillr_act_s(x: float, n: float) -> float:
+    """d/dx of hillr_act_s: n x**(n-1)/(1 + x**n)**2 (as dhill_act_dx at x <= 0)."""
+    if x <= 0.0:
+        return 1.0 if n == 1.0 else 0.0
+    u = _slope_pow(x, n)
+    return n * u / (x * (1.0 + u) ** 2)
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -351,7 +381,7 @@ def advance_linear(
 
 @njit(cache=True, error_model="numpy")
 def rodas4_segment(
-    y: np.ndarray, p: np.ndarray, t: float, t_end: float, h: float, rtol: float, atol: float, max_steps: int,
+    y: np.ndarray, p: np.ndarray, q: np.ndarray, t: float, t_end: float, h: float, rtol: float, atol: float, max_steps: int,
     counters: np.ndarray, ymax: np.ndarray,
 ) -> tuple[int, float]:
     """Advance ``y`` in place from t to t_end with adaptive Rodas4; returns (status, next step size).
@@ -401,8 +431,8 @@ def rodas4_segment(
             h = t_end - t
             last = True
         if need_jac:
-            rhs(t, y, p, f0)
-            jac_sparse(t, y, p, jv)
+            rhs_derived(t, y, p, q, f0)
+            jac_sparse(t, y, p, q, jv)
             counters[2] += 1
             need_jac = False
         fac = 1.0 / (h * GAMMA)
@@ -432,31 +462,31 @@ def rodas4_segment(
         solve_sparse(e, k1)
         for i in range(n):
             ytmp[i] = y[i] + A21 * k1[i]
-        rhs(t, ytmp, p, dy)
+        rhs_derived(t, ytmp, p, q, dy)
         for i in range(n):
             k2[i] = dy[i] + hc21 * k1[i]
         solve_sparse(e, k2)
         for i in range(n):
             ytmp[i] = y[i] + A31 * k1[i] + A32 * k2[i]
-        rhs(t, ytmp, p, dy)
+        rhs_derived(t, ytmp, p, q, dy)
         for i in range(n):
             k3[i] = dy[i] + hc31 * k1[i] + hc32 * k2[i]
         solve_sparse(e, k3)
         for i in range(n):
             ytmp[i] = y[i] + A41 * k1[i] + A42 * k2[i] + A43 * k3[i]
-        rhs(t, ytmp, p, dy)
+        rhs_derived(t, ytmp, p, q, dy)
         for i in range(n):
             k4[i] = dy[i] + hc41 * k1[i] + hc42 * k2[i] + hc43 * k3[i]
         solve_sparse(e, k4)
         for i in range(n):
             ytmp[i] = y[i] + A51 * k1[i] + A52 * k2[i] + A53 * k3[i] + A54 * k4[i]
-        rhs(t, ytmp, p, dy)
+        rhs_derived(t, ytmp, p, q, dy)
         for i in range(n):
             k5[i] = dy[i] + hc51 * k1[i] + hc52 * k2[i] + hc53 * k3[i] + hc54 * k4[i]
         solve_sparse(e, k5)
         for i in range(n):
             ytmp[i] += k5[i]
-        rhs(t, ytmp, p, dy)
+        rhs_derived(t, ytmp, p, q, dy)
         for i in range(n):
             k6[i] = dy[i] + hc61 * k1[i] + hc62 * k2[i] + hc63 * k3[i] + hc64 * k4[i] + hc65 * k5[i]
         solve_sparse(e, k6)
@@ -531,6 +561,8 @@ def run_patient(
     y = y0.copy()
     scales = np.empty(max(target_state.shape[0], 1))
     dose_scales(p, scales)
+    q = np.empty(N_DERIVED)
+    derived_parameters(p, q)
     ns = t_sample.shape[0]
     ne = ev_t.shape[0]
     t = t_sample[0]
@@ -559,7 +591,7 @@ def run_patient(
             t_next = ev_t[k]
         if dosed:
             h_next = min(h_next, h)
-        status, h_next = rodas4_segment(y, p, t, t_next, h_next, rtol, atol, max_steps, counters, ymax)
+        status, h_next = rodas4_segment(y, p, q, t, t_next, h_next, rtol, atol, max_steps, counters, ymax)
         if status != OK:
             for ii in range(i, ns):
                 for j in range(n):
@@ -585,7 +617,7 @@ def run_batch(
 
 @njit(cache=True, error_model="numpy")
 def newton_steady_state(
-    y: np.ndarray, p: np.ndarray, atol: float, tol: float, iterations: int, sparse: bool
+    y: np.ndarray, p: np.ndarray, q: np.ndarray, atol: float, tol: float, iterations: int, sparse: bool
 ) -> bool:
     """Newton on f(y) = 0 with the analytic Jacobian; True when the scaled residual is below ``tol``.
 
@@ -598,7 +630,7 @@ def newton_steady_state(
     piv = np.empty(n, dtype=np.int64)
     f = np.empty(n)
     for _ in range(iterations + 1):
-        rhs(0.0, y, p, f)
+        rhs_derived(0.0, y, p, q, f)
         size = 0.0
         for i in range(n):
             if not math.isfinite(f[i]):
@@ -607,7 +639,7 @@ def newton_steady_state(
         if size < tol:
             return True
         if sparse:
-            jac_sparse(0.0, y, p, jv)
+            jac_sparse(0.0, y, p, q, jv)
             if not lu_sparse(jv):
                 return False
             solve_sparse(jv, f)
@@ -627,10 +659,12 @@ def steady_state_patient(
 ) -> int:
     """Drug-free steady state in place: Newton from the guess; if that fails, relax by Rodas4, then Newton."""
     guess = y.copy()
+    q = np.empty(N_DERIVED)
+    derived_parameters(p, q)
     for sparse in (True, False):
         for i in range(y.shape[0]):
             y[i] = guess[i]
-        if newton_steady_state(y, p, atol, tol, 12, sparse):
+        if newton_steady_state(y, p, q, atol, tol, 12, sparse):
             ok = True
             for i in range(y.shape[0]):
                 if y[i] < -atol:
@@ -639,10 +673,10 @@ def steady_state_patient(
                 return OK
     for i in range(y.shape[0]):
         y[i] = guess[i]
-    status, _ = rodas4_segment(y, p, 0.0, t_relax, 0.1, rtol, atol, 200000, counters, np.zeros(y.shape[0]))
+    status, _ = rodas4_segment(y, p, q, 0.0, t_relax, 0.1, rtol, atol, 200000, counters, np.zeros(y.shape[0]))
     if status != OK:
         return status
-    if newton_steady_state(y, p, atol, tol, 30, False):
+    if newton_steady_state(y, p, q, atol, tol, 30, False):
         return OK
     return SINGULAR
 

@@ -142,15 +142,20 @@ def _weights(d: float, h_min: float, out: np.ndarray) -> None:
 @njit(cache=True, error_model="numpy")
 def _refresh_linear_part(
     y: np.ndarray, p_rows: np.ndarray, d_ref: np.ndarray, table: np.ndarray, h_min: float, yl: np.ndarray,
-    dl: np.ndarray, tmp: np.ndarray, force: bool,
+    dl: np.ndarray, tmp: np.ndarray, force: bool, is_linear: np.ndarray,
 ) -> None:
-    """Jacobian diagonal per man; new weights where it drifted beyond L_DRIFT (or everywhere if ``force``)."""
+    """Jacobian diagonal per man; new weights where it drifted beyond L_DRIFT (or everywhere if ``force``).
+
+    The exactly integrated linear states (``is_linear``) take no ETD weights.
+    """
     n, nb = y.shape
     for b in range(nb):
         for i in range(n):
             yl[i] = y[i, b]
         jac_diag(0.0, yl, p_rows[b], dl)
         for i in range(n):
+            if is_linear[i]:
+                continue
             old = d_ref[i, b]
             if force or abs(dl[i] - old) > L_DRIFT * abs(old) or (old == 0.0 and dl[i] != 0.0):
                 d_ref[i, b] = dl[i]
@@ -376,7 +381,7 @@ def run_lanes(
         t_end = t_sample[i]
         if k < ne and ev_t[k] < t_end:
             t_end = ev_t[k]
-        _refresh_linear_part(y, p, d_ref, table, h_min, yl, dl, tmp, first)
+        _refresh_linear_part(y, p, d_ref, table, h_min, yl, dl, tmp, first, is_linear)
         first = False
         need[:] = True
         rhs_lanes(t, y, pl, q, st[0], w, quarter, need)
