@@ -74,6 +74,7 @@ def test_pages_carry_the_security_headers(base_url: str) -> None:
     (f"/patients/{EXAMPLE_PATIENT}/patient-view", "#pattern"),
     (f"/patients/{EXAMPLE_PATIENT}/report", "h1"),
     ("/trial", "#trial-form"),
+    ("/simulate?regimen=&days=7&pulsatile_day=7", "#pulse-profile .main-svg"),
     ("/patients/no-such-patient", ".flash.error"),
     ("/api/docs", ".swagger-ui .opblock"),
 ])
