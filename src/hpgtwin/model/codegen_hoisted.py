@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from hpgtwin.model.declaration import Model
-from hpgtwin.model.hoisting import Hoister, RatioHillPrinter
+from hpgtwin.model.hoisting import Hoister, RatioHillPrinter, hoist_statements
 from hpgtwin.model.printing import JIT, NumbaPrinter
 
 Statements = tuple[list[tuple[sp.Symbol, sp.Expr]], list[str], list[sp.Expr]]  # (temps, lhs texts, reduced)
@@ -25,7 +25,7 @@ def hoisted_functions(model: Model, rhs: Statements, jac: Statements, jac_fill: 
     """
     params = [sp.Symbol(f"p_{prm.name}", real=True) for prm in model.parameters]
     hoist = Hoister(set(params))
-    hoisted = [_hoist_statements(hoist, *part) for part in (rhs, jac)]
+    hoisted = [(*hoist_statements(hoist, temps, reduced), targets) for temps, targets, reduced in (rhs, jac)]
     index: dict[sp.Symbol, sp.Symbol] = {}
     for i, s in enumerate(model.states):
         index[sp.Symbol(f"s_{s.name}", real=True)] = sp.Symbol(f"y[{i}]", real=True)
@@ -38,7 +38,7 @@ def hoisted_functions(model: Model, rhs: Statements, jac: Statements, jac_fill: 
     printer = RatioHillPrinter(settings, "_s")
     derived = [f"    q[{k}] = {base.doprint(e.xreplace(index))}" for k, (_, e) in enumerate(hoist.order)]
     sources = [f"@njit({JIT})\ndef derived_parameters(p, q):", *derived, "    return None", ""]
-    for name, args, (dynamic, targets, outputs), zeros in (
+    for name, args, (dynamic, outputs, targets), zeros in (
         ("rhs_derived", "t, y, p, q, dy", hoisted[0], []),
         ("jac_sparse", "t, y, p, q, out", hoisted[1], [f"    out[{k}] = 0.0" for k in jac_fill]),
     ):
@@ -48,18 +48,3 @@ def hoisted_functions(model: Model, rhs: Statements, jac: Statements, jac_fill: 
         sources += [f"@njit({JIT})\ndef {name}({args}):", *body, "    return None", ""]
     sources.append(f"N_DERIVED = {max(len(hoist.order), 1)}")
     return "\n".join(sources)
-
-
-def _hoist_statements(
-    hoist: Hoister, temps: list[tuple[sp.Symbol, sp.Expr]], targets: list[str], reduced: list[sp.Expr]
-) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[str], list[sp.Expr]]:
-    """Temporaries that depend on states (parameter-only ones folded into ``hoist``) and the rewritten targets."""
-    static: dict[sp.Symbol, sp.Expr] = {}
-    dynamic: list[tuple[sp.Symbol, sp.Expr]] = []
-    for sym, value in temps:
-        value = value.xreplace(static)
-        if hoist.is_static(value):
-            static[sym] = hoist.symbol(value)
-        else:
-            dynamic.append((sym, hoist(value)))
-    return dynamic, targets, [hoist(e.xreplace(static)) for e in reduced]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy as sp
 
 from hpgtwin.model.declaration import Model
-from hpgtwin.model.hoisting import Hoister, RatioHillPrinter, hillr_act, hillr_inh
+from hpgtwin.model.hoisting import Hoister, RatioHillPrinter, hillr_act, hillr_inh, hoist_statements
 from hpgtwin.model.printing import JIT, NumbaPrinter
 
 
@@ -35,15 +35,7 @@ def lane_functions(
     """
     params = [sp.Symbol(f"p_{prm.name}", real=True) for prm in model.parameters]
     hoist = Hoister(set(params))
-    static_temps: dict[sp.Symbol, sp.Expr] = {}
-    dynamic: list[tuple[sp.Symbol, sp.Expr]] = []
-    for sym, value in temps:
-        value = value.xreplace(static_temps)
-        if hoist.is_static(value):
-            static_temps[sym] = hoist.symbol(value)
-        else:
-            dynamic.append((sym, hoist(value)))
-    outputs = [hoist(e.xreplace(static_temps)) for e in reduced]
+    dynamic, outputs = hoist_statements(hoist, temps, reduced)
     lane: dict[sp.Symbol, sp.Symbol] = {}
     for i, s in enumerate(model.states):
         lane[sp.Symbol(f"s_{s.name}", real=True)] = sp.Symbol(f"y[{i}, b]", real=True)

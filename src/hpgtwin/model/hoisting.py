@@ -99,3 +99,18 @@ class RatioHillPrinter(NumbaPrinter):
                 return f"{name}_{int(slope)}({self._print(ratio)})"
             return f"{name}{self.suffix}({self._print(ratio)}, {self._print(sp.Float(slope) if slope.is_Number else slope)})"
         return super()._print_Function(expr)
+
+
+def hoist_statements(
+    hoist: Hoister, temps: list[tuple[sp.Symbol, sp.Expr]], reduced: list[sp.Expr]
+) -> tuple[list[tuple[sp.Symbol, sp.Expr]], list[sp.Expr]]:
+    """Temporaries that depend on states (parameter-only ones folded into ``hoist``) and the rewritten targets."""
+    static: dict[sp.Symbol, sp.Expr] = {}
+    dynamic: list[tuple[sp.Symbol, sp.Expr]] = []
+    for sym, value in temps:
+        value = value.xreplace(static)
+        if hoist.is_static(value):
+            static[sym] = hoist.symbol(value)
+        else:
+            dynamic.append((sym, hoist(value)))
+    return dynamic, [hoist(e.xreplace(static)) for e in reduced]
