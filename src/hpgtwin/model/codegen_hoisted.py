@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 from hpgtwin.model.declaration import Model
-from hpgtwin.model.hoisting import Hoister, RatioHillPrinter, hoist_statements
+from hpgtwin.model.hoisting import Hoister, RatioHillPrinter, array_elements, hoist_statements
 from hpgtwin.model.printing import JIT, NumbaPrinter
 
 Statements = tuple[list[tuple[sp.Symbol, sp.Expr]], list[str], list[sp.Expr]]  # (temps, lhs texts, reduced)
@@ -23,16 +23,9 @@ def hoisted_functions(model: Model, rhs: Statements, jac: Statements, jac_fill: 
     ``rhs``/``jac`` are the renamed (s_*, p_*, a_*, x_*) cse statements; ``jac_fill`` the positions of the
     sparse LU pattern that are not Jacobian entries (zeroed at each call).
     """
-    params = [sp.Symbol(f"p_{prm.name}", real=True) for prm in model.parameters]
-    hoist = Hoister(set(params))
+    hoist = Hoister.for_model(model)
     hoisted = [(*hoist_statements(hoist, temps, reduced), targets) for temps, targets, reduced in (rhs, jac)]
-    index: dict[sp.Symbol, sp.Symbol] = {}
-    for i, s in enumerate(model.states):
-        index[sp.Symbol(f"s_{s.name}", real=True)] = sp.Symbol(f"y[{i}]", real=True)
-    for j, prm in enumerate(params):
-        index[prm] = sp.Symbol(f"p[{j}]", real=True)
-    for k, (q, _) in enumerate(hoist.order):
-        index[q] = sp.Symbol(f"q[{k}]", real=True)
+    index = array_elements(model, hoist)
     settings = {"fully_qualified_modules": True, "standard": "python3"}
     base = NumbaPrinter(settings)
     printer = RatioHillPrinter(settings, "_s")

@@ -13,7 +13,14 @@ from __future__ import annotations
 import sympy as sp
 
 from hpgtwin.model.declaration import Model
-from hpgtwin.model.hoisting import Hoister, RatioHillPrinter, hillr_act, hillr_inh, hoist_statements
+from hpgtwin.model.hoisting import (
+    Hoister,
+    RatioHillPrinter,
+    array_elements,
+    hillr_act,
+    hillr_inh,
+    hoist_statements,
+)
 from hpgtwin.model.printing import JIT, NumbaPrinter
 
 
@@ -33,16 +40,9 @@ def lane_functions(
     ``temps``/``reduced`` are the renamed (s_*, p_*, a_*, x_*) statements of the scalar rhs; ``targets`` its
     left-hand sides (``dy[i]``).
     """
-    params = [sp.Symbol(f"p_{prm.name}", real=True) for prm in model.parameters]
-    hoist = Hoister(set(params))
+    hoist = Hoister.for_model(model)
     dynamic, outputs = hoist_statements(hoist, temps, reduced)
-    lane: dict[sp.Symbol, sp.Symbol] = {}
-    for i, s in enumerate(model.states):
-        lane[sp.Symbol(f"s_{s.name}", real=True)] = sp.Symbol(f"y[{i}, b]", real=True)
-    for j, prm in enumerate(params):
-        lane[prm] = sp.Symbol(f"p[{j}, b]", real=True)
-    for k, (q, _) in enumerate(hoist.order):
-        lane[q] = sp.Symbol(f"q[{k}, b]", real=True)
+    lane = array_elements(model, hoist, ", b")
     for k, (sym, _) in enumerate(dynamic):
         lane[sym] = sp.Symbol(f"w[{k}, b]", real=True)
     settings = {"fully_qualified_modules": True, "standard": "python3"}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from hpgtwin.model.declaration import Model
 from hpgtwin.model.printing import NumbaPrinter
 
 _HILL = ("hill_act", "hill_inh")
@@ -35,6 +36,11 @@ class dhillr_act(sp.Function):  # noqa: N801
 
 class Hoister:
     """Replaces parameter-only subexpressions by symbols q_k (deduplicated, in dependency order)."""
+
+    @classmethod
+    def for_model(cls, model: Model) -> Hoister:
+        """A hoister whose static symbols are the model's parameters (renamed p_*)."""
+        return cls({sp.Symbol(f"p_{prm.name}", real=True) for prm in model.parameters})
 
     def __init__(self, static: set[sp.Symbol]) -> None:
         self.static = set(static)
@@ -114,3 +120,15 @@ def hoist_statements(
         else:
             dynamic.append((sym, hoist(value)))
     return dynamic, [hoist(e.xreplace(static)) for e in reduced]
+
+
+def array_elements(model: Model, hoist: Hoister, lane: str = "") -> dict[sp.Symbol, sp.Symbol]:
+    """Renamed states, parameters and hoisted symbols -> elements ``y[i<lane>]``, ``p[j<lane>]``, ``q[k<lane>]``."""
+    table: dict[sp.Symbol, sp.Symbol] = {}
+    for i, s in enumerate(model.states):
+        table[sp.Symbol(f"s_{s.name}", real=True)] = sp.Symbol(f"y[{i}{lane}]", real=True)
+    for j, prm in enumerate(model.parameters):
+        table[sp.Symbol(f"p_{prm.name}", real=True)] = sp.Symbol(f"p[{j}{lane}]", real=True)
+    for k, (q, _) in enumerate(hoist.order):
+        table[q] = sp.Symbol(f"q[{k}{lane}]", real=True)
+    return table

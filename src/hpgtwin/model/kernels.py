@@ -549,6 +549,23 @@ def _phi123_from(z: float, ez: float) -> tuple[float, float, float, float]:
     return ez, p1, p2, p3
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def due(times: np.ndarray, start: int, t: float, strict: bool) -> int:
+    """One past the last of ``times[start:]`` (sorted) that is at or before ``t`` (before, if ``strict``)."""
+    end = start
+    while end < times.shape[0] and (times[end] < t if strict else times[end] <= t):
+        end += 1
+    return end
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def segment_end(t_sample: np.ndarray, i: int, ev_t: np.ndarray, k: int) -> float:
+    """Where the integration must stop next: the next sample or the next dose, whichever is first."""
+    if k < ev_t.shape[0] and ev_t[k] < t_sample[i]:
+        return ev_t[k]
+    return t_sample[i]
+
+
 @njit(cache=True, error_model="numpy")
 def run_patient(
     y0: np.ndarray, p: np.ndarray, t_sample: np.ndarray, ev_t: np.ndarray, ev_target: np.ndarray,
@@ -564,33 +581,28 @@ def run_patient(
     q = np.empty(N_DERIVED)
     derived_parameters(p, q)
     ns = t_sample.shape[0]
-    ne = ev_t.shape[0]
     t = t_sample[0]
     i = 0
-    k = 0
-    while k < ne and ev_t[k] < t:
-        k += 1
+    k = due(ev_t, 0, t, True)
     h_next = h
     ymax = np.zeros(n)
     while True:
-        while i < ns and t_sample[i] <= t:
+        i_end = due(t_sample, i, t, False)
+        for ii in range(i, i_end):
             for j in range(n):
-                out_states[i, j] = y[j]
-            i += 1
+                out_states[ii, j] = y[j]
+        i = i_end
         if i >= ns:
             break
-        dosed = False
-        while k < ne and ev_t[k] <= t:
-            st = target_state[ev_target[k]]
-            y[st] += ev_amount[k] * scales[ev_target[k]]
+        k_end = due(ev_t, k, t, False)
+        for kk in range(k, k_end):
+            st = target_state[ev_target[kk]]
+            y[st] += ev_amount[kk] * scales[ev_target[kk]]
             ymax[st] = max(ymax[st], abs(y[st]))
-            k += 1
-            dosed = True
-        t_next = t_sample[i]
-        if k < ne and ev_t[k] < t_next:
-            t_next = ev_t[k]
-        if dosed:
+        if k_end > k:
             h_next = min(h_next, h)
+        k = k_end
+        t_next = segment_end(t_sample, i, ev_t, k)
         status, h_next = rodas4_segment(y, p, q, t, t_next, h_next, rtol, atol, max_steps, counters, ymax)
         if status != OK:
             for ii in range(i, ns):

@@ -42,8 +42,10 @@ from hpgtwin.model._kernel_stubs import (  # codegen: drop this import
 from hpgtwin.model.kernels import (  # codegen: drop this line
     _phi123_from,
     _quarter_pow,
+    due,
     expm_block,
     expm_lower,
+    segment_end,
 )
 
 # Steps after a dose, as h / 2**shift: h/4, h/4, h/2 (sum h: back on the grid). The drug states are exact, so
@@ -356,31 +358,28 @@ def run_lanes(
     blocks = np.empty(max(LIN_PTR.shape[0] - 1, 1), dtype=np.int64)
     acc = np.empty(nb)
     ns = t_sample.shape[0]
-    ne = ev_t.shape[0]
     t = t_sample[0]
     i = 0
-    k = 0
-    while k < ne and ev_t[k] < t:
-        k += 1
+    k = due(ev_t, 0, t, True)
     level = n_ladder
     first = True
     while True:
-        while i < ns and t_sample[i] <= t:
+        i_end = due(t_sample, i, t, False)
+        for ii in range(i, i_end):
             for b in range(nb):
                 for j in range(n):
-                    out_states[b, i, j] = y[j, b]
-            i += 1
+                    out_states[b, ii, j] = y[j, b]
+        i = i_end
         if i >= ns:
             break
-        while k < ne and ev_t[k] <= t:
-            st_i = target_state[ev_target[k]]
+        k_end = due(ev_t, k, t, False)
+        for kk in range(k, k_end):
+            st_i = target_state[ev_target[kk]]
             for b in range(nb):
-                y[st_i, b] += ev_amount[k] * scales[b, ev_target[k]]
-            k += 1
+                y[st_i, b] += ev_amount[kk] * scales[b, ev_target[kk]]
             level = 0
-        t_end = t_sample[i]
-        if k < ne and ev_t[k] < t_end:
-            t_end = ev_t[k]
+        k = k_end
+        t_end = segment_end(t_sample, i, ev_t, k)
         _refresh_linear_part(y, p, d_ref, table, h_min, yl, dl, tmp, first, is_linear)
         first = False
         need[:] = True
