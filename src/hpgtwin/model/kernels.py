@@ -304,11 +304,14 @@ def expm_block(amat: np.ndarray, offset: int, m: int, h: float, w: np.ndarray) -
 
 
 @njit(cache=True, inline="always", error_model="numpy")
-def _exp_divided_difference(a: float, b: float) -> float:
-    """(e^a - e^b)/(a - b), by e^max * expm1(d)/d (d = min - max): no cancellation, e^a at a == b."""
-    hi = max(a, b)
-    d = min(a, b) - hi
-    return math.exp(hi) * (math.expm1(d) / d if d != 0.0 else 1.0)
+def _exp_divided_difference(a: float, b: float, ea: float, eb: float) -> float:
+    """(e^a - e^b)/(a - b) given ea = e^a, eb = e^b, by e^max * expm1(d)/d (d = min - max): no cancellation,
+    e^a at a == b."""
+    if a >= b:
+        d = b - a
+        return ea * (math.expm1(d) / d if d != 0.0 else 1.0)
+    d = a - b
+    return eb * (math.expm1(d) / d if d != 0.0 else 1.0)
 
 
 @njit(cache=True, error_model="numpy")
@@ -322,7 +325,7 @@ def expm_lower(amat: np.ndarray, offset: int, m: int, h: float, w: np.ndarray) -
     """
     f = w[0]
     for i in range(m):
-        for j in range(m):
+        for j in range(i + 1, m):
             f[i, j] = 0.0
         f[i, i] = math.exp(h * amat[offset + i * m + i])
     for d in range(1, m):
@@ -337,7 +340,7 @@ def expm_lower(amat: np.ndarray, offset: int, m: int, h: float, w: np.ndarray) -
                 right = f[i, k] * h * amat[offset + k * m + j]
                 through = through or left != 0.0 or right != 0.0
                 s += left - right
-            value = h * amat[offset + i * m + j] * _exp_divided_difference(tii, tjj)
+            value = h * amat[offset + i * m + j] * _exp_divided_difference(tii, tjj, f[i, i], f[j, j])
             if through:
                 gap = tjj - tii
                 if abs(gap) <= 0.01 * (abs(tii) + abs(tjj)):
@@ -366,6 +369,7 @@ def advance_linear(
     n_blocks: int,
 ) -> None:
     """Exact step of the linear subsystem: y_new[block] = exp(h A_block) y_old[block] for the listed blocks."""
+    f = w[0]
     for bb in range(n_blocks):
         b = blocks[bb]
         s0 = LIN_PTR[b]
@@ -375,7 +379,7 @@ def advance_linear(
         for r in range(m):
             acc = 0.0
             for c in range(m):
-                acc += w[0, r, c] * y_old[LIN_STATES[s0 + c]]
+                acc += f[r, c] * y_old[LIN_STATES[s0 + c]]
             y_new[LIN_STATES[s0 + r]] = acc
 
 
