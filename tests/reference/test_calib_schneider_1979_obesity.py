@@ -19,5 +19,4 @@ PUBLISHED = [
 ]
 # Observations the calibrated model does not reproduce within 20% (model value; see docs/validation.md).
 KNOWN_MISSES = {
-    ("schneider", "free_testosterone_fc_obese_vs_lean"): "model 0.761 vs published 1",
 }

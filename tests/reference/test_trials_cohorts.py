@@ -76,23 +76,22 @@ def _result(path: Path) -> tuple[CohortSpec, dict]:
     return spec, run_trial(spec).to_dict()
 
 
-# Cohorts with a published value the virtual cohort misses, measured with the model of commit 02109ab (calibration
-# 64/65 within 20%; python -m hpgtwin.trials.validation 200 at 2026-11-22 03:33 UTC; n = 200, seed 1): the class of
+# Cohorts with a published value the virtual cohort misses, measured with the model of branch calib3 (calibration
+# 65/65 within 20%; python -m hpgtwin.trials.validation 200 at 2026-11-22 05:10 UTC; n = 200, seed 1): the class of
 # the miss, then model vs published.
 # strict: far outside the 20% band (|ln ratio| > 0.25); non-strict: near the band's edge (ln 1.2 = 0.18), so it may
 # pass with the next calibration.
 CALIBRATION_GAPS: dict[str, tuple[str, bool]] = {
-    "coviello_2005_hcg_itt": ("(a) model: ITT fc on TE alone 0.083 vs 0.06 (|ln| 0.33)", True),
+    "coviello_2005_hcg_itt": ("(a) model: ITT fc on TE alone 0.10 vs 0.06 (|ln| 0.52)", True),
     "handelsman_2005_te_sperm_kinetics": (
-        "(a) model: median weeks after stopping to >= 3/5/10/20 M/mL 7.1/7.9/9.0/10.9 vs 9.0/9.9/11.5/13.6", True),
+        "(a) model: median weeks after stopping to >= 3/5/10/20 M/mL 7.1/7.8/9.0/10.8 vs 9.0/9.9/11.5/13.6", True),
     "helo_2017_clomiphene": (
         "(b) sampling time: enclomiphene trough 0.99 vs 2.2 ng/mL (time of draw not reported); "
-        "(a) model: E2 fc 1.38 vs 2.0, T fc 1.83 vs 2.38", True),
-    "nankin_1987_cypionate_pk": ("(a) model: T fc on day 14 1.32 vs 1.0 (ester depot tail; |ln| 0.28)", True),
-    "schneider_1979_obesity": ("(a) model: obese / lean free T 0.73 vs 1.0 (|ln| 0.31)", True),
+        "(a) model: E2 fc 1.41 vs 2.0, T fc 1.97 vs 2.38", True),
+    "schneider_1979_obesity": ("(a) model: obese / lean free T 0.82 vs 1.0 (|ln| 0.20)", True),
     "shah_2021_anastrozole_bmi25": (
-        "(a) model: week-22 sperm concentration fc 4.1 vs 1.82, total motile count fc 4.1 vs 1.4", True),
-    "tamoxifen_10mg_oligospermia": ("(a) model: week-26 LH fc 1.49 vs 2.41 (|ln| 0.48)", True),
+        "(a) model: week-22 sperm concentration fc 4.4 vs 1.82, total motile count fc 4.4 vs 1.4", True),
+    "tamoxifen_10mg_oligospermia": ("(a) model: week-26 LH fc 1.35 vs 2.41 (|ln| 0.58)", True),
 }
 
 

@@ -9,12 +9,13 @@ Structure (research/models.md section 1.3; MODEL.md):
   gonadorelin); E2 lowers LH per stimulus (amplitude) through the hypothalamic signal and directly through the
   gonadotrope ER (serum E2 only; LH falls under fixed GnRH with E2 add-back, Pitteloud 2008); inhibin B and E2
   lower FSH. Slower pulses give larger pulses (amplitude = secretion per pulse), as after T add-back.
-- Testis: Leydig T secretion saturable in LH + hCG, restrained by E2 (estrogen-mediated 17,20-lyase
-  inhibition, the E2 part of hCG-induced desensitization) and by slow desensitization; intratesticular T (ITT) follows
-  Leydig output (about 60x serum T) and collapses under exogenous T (Coviello 2005); Sertoli inhibin B from FSH
-  and germ cells; spermatogenesis as an 8-stage Erlang transit chain (about 64 d; stages 1-4 are lost only when
-  both FSH and ITT are low, stages 5-8 need ITT) plus a 2-stage epididymal transit, giving sperm concentration
-  and total motile count.
+- Testis: Leydig T secretion saturable in LH + hCG, restrained by E2 made in the testis (aromatase activity x
+  intratesticular T) and by serum E2 (estrogen-mediated 17,20-lyase inhibition, the E2 part of hCG-induced
+  desensitization; adipose E2 acts only through the serum, so obese men keep a normal free T, Schneider 1979)
+  and by slow desensitization; intratesticular T (ITT) follows Leydig output (about 60x serum T) and
+  collapses under exogenous T (Coviello 2005); Sertoli inhibin B from FSH and germ cells; spermatogenesis as
+  an 8-stage Erlang transit chain (about 64 d; stages 1-4 are lost only when both FSH and ITT are low, stages
+  5-8 need ITT) plus a 2-stage epididymal transit, giving sperm concentration and total motile count.
 - Aromatase: testicular (from Leydig T), peripheral/adipose (Michaelis-Menten in non-SHBG-bound T) and adrenal
   (androstenedione route) E2, scaled by fat mass, a CYP19A1 genotype factor and AI inhibition (Emax/IC50 on
   plasma concentration).
@@ -194,7 +195,8 @@ def _add_t_release_chain(b: _Builder, drug: Drug, stem: str, scale: str, prefix:
 
     The drug library's first-order depot (mean absorption time 1/ka) feeds the PK tracer; serum T is fed by a
     chain of ``T_RELEASE_STAGES`` compartments with the same mean absorption time, so an IM ester's release
-    peaks at 1/(2 ka) (3.3 d for ka 0.00625/h: Nankin 1987 peak on days 2-5) instead of at the injection.
+    peaks at 1/(2 ka) (2.3 d for the cypionate's ka 0.009/h: Nankin 1987 peak on days 2-5; 3.3 d for the
+    enanthate's 0.00625/h) instead of at the injection.
     """
     rate = f"t_release_stages * {prefix}_ka_per_h"
     for i in range(1, T_RELEASE_STAGES + 1):
@@ -293,11 +295,16 @@ def _add_physiology(b: _Builder) -> None:
     a("fsh_iu_l", f"fsh_endogenous_iu_l + {rfsh}", "IU/L", "serum FSH as measured (endogenous + recombinant)")
     # Testis: Leydig cells, intratesticular T.
     a("leydig_drive_iu_l", f"lh_iu_l + hcg_lh_equivalence * {hcg}", "IU/L", "LH-equivalent drive of Leydig cells")
+    # E2 restrains Leydig steroidogenesis: E2 made in the testis (Leydig-cell aromatase acting on intratesticular T)
+    # and serum E2 reaching the interstitium; adipose E2 acts only through the serum (Schneider 1979: free T normal).
+    a("testicular_aromatisation_nmol_l", "aromatase_activity * intratesticular_t_nmol_l", "nmol/L",
+      "intratesticular T weighted by aromatase activity: index of the E2 made inside the testis")
+    a("leydig_estrogen_load", "testicular_aromatisation_nmol_l / leydig_e2_itt_ic50_nmol_l + bioavailable_e2_pg_ml / "
+      "leydig_e2_ic50_pg_ml", "1", "estrogen acting on Leydig cells: made in the testis plus delivered by serum")
     a("leydig_t_secretion_nmol_l_h", "t_secretion_max_nmol_l_h * leydig_capacity * "
-      "hill_act(leydig_drive_iu_l, leydig_lh_ec50_iu_l, leydig_hill) * "
-      "hill_inh(bioavailable_e2_pg_ml, leydig_e2_ic50_pg_ml, 1) / "
+      "hill_act(leydig_drive_iu_l, leydig_lh_ec50_iu_l, leydig_hill) / (1 + leydig_estrogen_load) / "
       "(1 + leydig_desensitization_strength * leydig_desensitization)", "nmol/L/h",
-      "testicular testosterone secretion (serum-concentration rate; E2 restrains Leydig steroidogenesis)")
+      "testicular testosterone secretion (serum-concentration rate; testicular and serum E2 restrain it)")
     a("t_clearance_nmol_l_h", "t_clearance_bio_l_h * bioavailable_t_nmol_l / t_volume_l", "nmol/L/h",
       "metabolic clearance of non-SHBG-bound testosterone")
     # Aromatase and E2.
