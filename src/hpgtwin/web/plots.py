@@ -169,6 +169,7 @@ def trajectory_figure(traj: dict[str, Any], outputs: tuple[tuple[str, str], ...]
         fig.add_trace(go.Scatter(x=traj["days"], y=traj[key], mode="lines", name=label,
                                  line={"color": PALETTE[(row - 1) % len(PALETTE)]}), row=row, col=1)
     fig.update_xaxes(title_text="days", row=len(present) or 1, col=1)
+    fig.update_yaxes(rangemode="tozero")  # from zero: a flat output must not look like a swing (autorange zooms in)
     return _style(fig, 170 * max(1, len(present)) + 60)
 
 
