@@ -31,6 +31,14 @@ SPERM_THRESHOLDS_MILLION_ML = (1.0, 3.0, 5.0, 10.0, 16.0, 20.0)
 thresholds (Hum Reprod 2005;20:1733), 16 is the WHO 2021 lower reference limit (16 x 10^6/mL)."""
 
 
+
+def _matchable_only(value: dict[str, Any], problem: str, listing: str) -> dict[str, Any]:
+    """``value`` if all its keys are matchable outputs, else a ValueError naming the others and the known ones."""
+    unknown = sorted(set(value) - set(MATCHABLE))
+    if unknown:
+        raise ValueError(f"{problem} {unknown}; {listing}: {', '.join(MATCHABLE)}")
+    return value
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -89,10 +97,7 @@ class Population(_Strict):
     @field_validator("baseline")
     @classmethod
     def _known_quantities(cls, value: dict[str, Statistic]) -> dict[str, Statistic]:
-        unknown = sorted(set(value) - set(MATCHABLE))
-        if unknown:
-            raise ValueError(f"cannot match baseline {unknown}; matchable: {', '.join(MATCHABLE)}")
-        return value
+        return _matchable_only(value, "cannot match baseline", "matchable")
 
 
 class Arm(_Strict):
@@ -203,10 +208,7 @@ class Published(_Strict):
     @field_validator("assays")
     @classmethod
     def _known_outputs(cls, value: dict[str, Assay]) -> dict[str, Assay]:
-        unknown = sorted(set(value) - set(MATCHABLE))
-        if unknown:
-            raise ValueError(f"no assay model for {unknown}; known outputs: {', '.join(MATCHABLE)}")
-        return value
+        return _matchable_only(value, "no assay model for", "known outputs")
 
     def gap_of(self, label: str) -> Gap | None:
         """The first known gap whose ``match`` occurs in a comparison label (None if the miss is unexplained)."""
