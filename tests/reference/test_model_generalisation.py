@@ -89,10 +89,6 @@ def test_ageing_lowers_free_t_and_raises_shbg():
     assert old["shbg_nmol_l"][0, 0] > young["shbg_nmol_l"][0, 0]
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: ITT on TE + hCG 500 IU stays near baseline (1281 vs 1133 nmol/L, "
-                   "as in Coviello 2005), but with FSH suppressed to 0.54 IU/L the ITT rescue of early germ cells "
-                   "(half-point 748 nmol/L, fitted to Shah 2021 and the tamoxifen study) is incomplete, so sperm "
-                   "output is lost (model 9.1% of baseline at 26 weeks)")
 def test_trt_with_low_dose_hcg_preserves_sperm_output():
     """TE 200 mg/wk + hCG 500 IU every other day for 26 weeks keeps sperm concentration >= 20% of baseline
     (Hsieh TC et al., J Urol 2013;189:647: concomitant hCG preserved semen parameters on TRT [recalled])."""

@@ -76,22 +76,22 @@ def _result(path: Path) -> tuple[CohortSpec, dict]:
     return spec, run_trial(spec).to_dict()
 
 
-# Cohorts with a published value the virtual cohort misses, measured with the model of branch calib3 (calibration
-# 65/65 within 20%; python -m hpgtwin.trials.validation 200 at 2026-11-22 05:10 UTC; n = 200, seed 1): the class of
-# the miss, then model vs published.
+# Cohorts with a published value the virtual cohort misses, measured with the model whose early germ cells take
+# additive FSH + ITT support (calibration 81/81 observations within 20%; python -m hpgtwin.trials.validation 200 at
+# 2026-12-06; n = 200, seed 1): the class of the miss, then model vs published.
 # strict: far outside the 20% band (|ln ratio| > 0.25); non-strict: near the band's edge (ln 1.2 = 0.18), so it may
 # pass with the next calibration.
 CALIBRATION_GAPS: dict[str, tuple[str, bool]] = {
-    "coviello_2005_hcg_itt": ("(a) model: ITT fc on TE alone 0.10 vs 0.06 (|ln| 0.52)", True),
+    "coviello_2005_hcg_itt": ("(a) model: ITT fc on TE alone 0.10 vs 0.06 (|ln| 0.54)", True),
     "handelsman_2005_te_sperm_kinetics": (
-        "(a) model: median weeks after stopping to >= 3/5/10/20 M/mL 7.1/7.8/9.0/10.8 vs 9.0/9.9/11.5/13.6", True),
+        "(a) model: median weeks after stopping to >= 3/5/10/20 M/mL 6.3/7.1/8.4/10.2 vs 9.0/9.9/11.5/13.6", True),
     "helo_2017_clomiphene": (
         "(b) sampling time: enclomiphene trough 0.99 vs 2.2 ng/mL (time of draw not reported); "
-        "(a) model: E2 fc 1.41 vs 2.0, T fc 1.97 vs 2.38", True),
-    "schneider_1979_obesity": ("(a) model: obese / lean free T 0.82 vs 1.0 (|ln| 0.20)", True),
+        "(a) model: E2 fc 1.42 vs 2.0, T fc 1.98 vs 2.38", True),
+    "schneider_1979_obesity": ("(a) model: obese / lean free T 0.81 vs 1.0 (|ln| 0.21)", True),
     "shah_2021_anastrozole_bmi25": (
-        "(a) model: week-22 sperm concentration fc 4.4 vs 1.82, total motile count fc 4.4 vs 1.4", True),
-    "tamoxifen_10mg_oligospermia": ("(a) model: week-26 LH fc 1.35 vs 2.41 (|ln| 0.58)", True),
+        "(a) model: week-22 sperm concentration fc 1.52 vs 1.82 (|ln| 0.18, at the edge)", False),
+    "tamoxifen_10mg_oligospermia": ("(a) model: week-26 LH fc 1.40 vs 2.41 (|ln| 0.54)", True),
 }
 
 

@@ -14,8 +14,8 @@ Structure (research/models.md section 1.3; MODEL.md):
   desensitization; adipose E2 acts only through the serum, so obese men keep a normal free T, Schneider 1979)
   and by slow desensitization; intratesticular T (ITT) follows Leydig output (about 60x serum T) and
   collapses under exogenous T (Coviello 2005); Sertoli inhibin B from FSH and germ cells; spermatogenesis as
-  an 8-stage Erlang transit chain (about 64 d; stages 1-4 are lost only when both FSH and ITT are low, stages
-  5-8 need ITT) plus a 2-stage epididymal transit, giving sperm concentration and total motile count.
+  an 8-stage Erlang transit chain (about 64 d; stages 1-4 are lost as the summed support of FSH and ITT fails,
+  stages 5-8 need ITT) plus a 2-stage epididymal transit, giving sperm concentration and total motile count.
 - Aromatase: testicular (from Leydig T), peripheral/adipose (Michaelis-Menten in non-SHBG-bound T) and adrenal
   (androstenedione route) E2, scaled by fat mass, a CYP19A1 genotype factor and AI inhibition (Emax/IC50 on
   plasma concentration).
@@ -318,11 +318,12 @@ def _add_physiology(b: _Builder) -> None:
       "stage-to-stage transit rate of the germ-cell chain")
     a("epididymal_transit_per_h", f"{N_EPIDIDYMAL_STAGES} / (epididymal_transit_d * hours_per_day)", "1/h",
       "stage-to-stage rate of epididymal transit")
-    # ITT is the main driver of the whole chain; FSH supports early stages: lack of FSH costs early germ cells
-    # unless intratesticular T is high (hCG alone maintains spermatogenesis in hypogonadotropic men).
-    a("germ_loss_early_per_h", "germ_loss_fsh_max_per_h * hill_inh(fsh_iu_l, germ_fsh_k_iu_l, germ_fsh_hill) * "
-      "hill_inh(intratesticular_t_nmol_l, germ_itt_rescue_k_nmol_l, germ_itt_hill)",
-      "1/h", "loss of early germ cells (spermatogonia, spermatocytes) when both FSH and ITT support fail")
+    # ITT is the main driver of the whole chain; FSH and ITT support early stages additively, so either one
+    # suffices (hCG alone maintains spermatogenesis in hypogonadotropic men; FSH alone partly restores it).
+    a("germ_early_support", "fsh_iu_l / germ_fsh_k_iu_l + intratesticular_t_nmol_l / germ_itt_rescue_k_nmol_l", "1",
+      "support of early germ cells by FSH and intratesticular T, each relative to its half-support level")
+    a("germ_loss_early_per_h", "germ_loss_fsh_max_per_h * hill_inh(germ_early_support, 1, germ_fsh_hill)",
+      "1/h", "loss of early germ cells (spermatogonia, spermatocytes) as FSH and ITT support fail")
     a("germ_loss_late_per_h", "germ_loss_itt_max_per_h * hill_inh(intratesticular_t_nmol_l, germ_itt_k_nmol_l, "
       "germ_itt_hill)", "1/h", "loss of androgen-dependent germ cells (spermatids)")
     a("inhibin_b_target_pg_ml", "inhb_max_pg_ml * sertoli_capacity * (1 - inhb_germ_weight + inhb_germ_weight * "
