@@ -7,7 +7,6 @@ the sources below are held-out cohorts summarised qualitatively in research/mode
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from hpgtwin.labs.records import Patient
 from hpgtwin.model import individual_parameters
@@ -33,11 +32,6 @@ def test_trt_suppression_and_recovery_of_sperm_output():
     assert sc[-1] > 0.7 * sc[0]  # returns to near its own baseline (Handelsman 2005 plateau ~85%)
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: with the assumed age slopes (Leydig -0.8%/y, pituitary -0.5%/y, "
-                   "SHBG +1.2%/y) LH feedback compensates and total T rises with age (+22% at 75 y vs 25 y); free T "
-                   "falls (-14%). Slopes of -2.5%/y and -1%/y with a refit make total T fall (-7%) with all calibration "
-                   "targets within 20%, but the virtual cohorts of Veldhuis older men (LH fc 1.74 vs 2.1) and the "
-                   "tamoxifen study (baseline FSH) then miss")
 def test_ageing_lowers_total_and_free_t():
     """Older men: lower total and free T, higher SHBG (research/models.md 5.1: TT -35% from 21 to 85 y).
 

@@ -77,8 +77,9 @@ def _result(path: Path) -> tuple[CohortSpec, dict]:
 
 
 # Cohorts with a published value the virtual cohort misses, measured with the model whose early germ cells take
-# additive FSH + ITT support (calibration 81/81 observations within 20%; python -m hpgtwin.trials.validation 200 at
-# 2026-12-06; n = 200, seed 1): the class of the miss, then model vs published.
+# additive FSH + ITT support and whose age effects are hypothalamic + Leydig (calibration 81/81 observations within
+# 20%; python -m hpgtwin.trials.validation 200 at 2026-12-06; n = 200, seed 1): the class of the miss, then model vs
+# published.
 # strict: far outside the 20% band (|ln ratio| > 0.25); non-strict: near the band's edge (ln 1.2 = 0.18), so it may
 # pass with the next calibration.
 CALIBRATION_GAPS: dict[str, tuple[str, bool]] = {
@@ -87,11 +88,9 @@ CALIBRATION_GAPS: dict[str, tuple[str, bool]] = {
         "(a) model: median weeks after stopping to >= 3/5/10/20 M/mL 6.3/7.1/8.4/10.2 vs 9.0/9.9/11.5/13.6", True),
     "helo_2017_clomiphene": (
         "(b) sampling time: enclomiphene trough 0.99 vs 2.2 ng/mL (time of draw not reported); "
-        "(a) model: E2 fc 1.42 vs 2.0, T fc 1.98 vs 2.38", True),
+        "(a) model: E2 fc 1.50 vs 2.0", True),
     "schneider_1979_obesity": ("(a) model: obese / lean free T 0.81 vs 1.0 (|ln| 0.21)", True),
-    "shah_2021_anastrozole_bmi25": (
-        "(a) model: week-22 sperm concentration fc 1.52 vs 1.82 (|ln| 0.18, at the edge)", False),
-    "tamoxifen_10mg_oligospermia": ("(a) model: week-26 LH fc 1.40 vs 2.41 (|ln| 0.54)", True),
+    "tamoxifen_10mg_oligospermia": ("(a) model: week-26 LH fc 1.30 vs 2.41 (|ln| 0.62)", True),
 }
 
 

@@ -26,11 +26,14 @@ def test_bmi_raises_aromatase_lowers_shbg():
     assert obese["sertoli_capacity"] < lean["sertoli_capacity"]
 
 
-def test_age_lowers_leydig_and_pituitary_raises_shbg():
-    """Ageing: weaker LH->T and GnRH->LH efficacy (Keenan 2006), higher SHBG."""
+def test_age_lowers_leydig_and_gnrh_drive_raises_shbg():
+    """Ageing: weaker LH->T efficacy (Keenan 2006), lower hypothalamic GnRH outflow with the pituitary response
+    kept (Mulligan 1999), fewer Sertoli cells (inhibin B falls), higher SHBG (covariate table)."""
     young, old = _p(**REF), _p(age_years=70.0, bmi_kg_m2=23.0)
     assert old["leydig_capacity"] < young["leydig_capacity"]
-    assert old["pituitary_capacity"] < young["pituitary_capacity"]
+    assert old["gnrh_drive_scale"] < young["gnrh_drive_scale"]
+    assert old["pituitary_capacity"] == young["pituitary_capacity"]
+    assert old["sertoli_capacity"] < young["sertoli_capacity"]
     assert old["shbg_production_scale"] > young["shbg_production_scale"]
 
 

@@ -72,7 +72,7 @@ def test_bad_variability_tables_are_rejected() -> None:
 
 
 def test_population_carries_physiological_correlations() -> None:
-    """BMI raises adipose aromatase and lowers SHBG; age lowers Leydig and pituitary efficacy (covariate table)."""
+    """BMI raises adipose aromatase and lowers SHBG; age lowers Leydig efficacy and GnRH drive (covariate table)."""
     pop = Population(age_years=Covariate(mean=50, sd=15, min=20, max=85), bmi_kg_m2=Covariate(mean=30, sd=6, min=18, max=55))
     men = VirtualPopulation(pop).sample(3000, np.random.default_rng(3))
     p = men.parameters
@@ -84,7 +84,7 @@ def test_population_carries_physiological_correlations() -> None:
     assert r(men.bmi_kg_m2, "adipose_aromatase_scale") > 0.1
     assert r(men.bmi_kg_m2, "shbg_production_scale") < -0.1
     assert r(men.age_years, "leydig_capacity") < -0.1
-    assert r(men.age_years, "pituitary_capacity") < -0.1
+    assert r(men.age_years, "gnrh_drive_scale") < -0.1
     for name in load_variability().names:
         par = MODEL.parameter(name)
         assert p[name].min() >= par.lower and p[name].max() <= par.upper
