@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from html import escape
 
 import numpy as np
 import pytest
@@ -25,7 +26,8 @@ def test_json_carries_the_profile_of_the_chosen_day() -> None:
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     profile = doc["pulsatile"]
-    for key in ("time_h", "lh_iu_l", "pulses_per_day", "amplitude_iu_l", "mean_iu_l", "pulse_times_h", "seed"):
+    for key in ("time_h", "lh_iu_l", "pulses_per_day", "amplitude_iu_l", "mean_iu_l", "pulse_times_h", "seed",
+                "caveat"):
         assert key in profile
     assert profile["day"] == 5.0 and len(profile["time_h"]) == len(profile["lh_iu_l"])
     assert profile["time_h"][0] == 0.0 and profile["time_h"][-1] == 24.0
@@ -52,6 +54,8 @@ def test_html_gets_a_second_plot_for_the_profile() -> None:
     assert with_profile.exit_code == 0, with_profile.output
     assert with_profile.stdout.count("<svg") == plain.stdout.count("<svg") + 1
     assert "24-h LH pulse profile on day 1" in with_profile.stdout
+    caveat = json.loads(_simulate("--pulsatile-day", "1").stdout)["pulsatile"]["caveat"]
+    assert caveat is None or escape(caveat) in with_profile.stdout  # a frequency outside 8-20/24 h is flagged
 
 
 @pytest.mark.parametrize("extra, message", [

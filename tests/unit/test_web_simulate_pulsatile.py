@@ -54,6 +54,9 @@ def test_the_page_draws_the_trajectory_and_the_pulse_profile(client: TestClient)
     mean = figure["layout"]["shapes"][0]["y0"]  # the dashed 24 h mean line
     assert np.trapezoid(values, hours) / 24.0 == pytest.approx(mean, rel=MEAN_RTOL)
     assert 'id="pulse-summary"' in page.text and "seed 20261122" in page.text
+    per_day = figure["layout"]["title"]["text"].split(": ")[1].split(" pulses/day")[0]
+    outside = not 8 <= float(per_day) <= 20  # eugonadal range, params/pulsatility.yaml (Veldhuis 1986, 1987)
+    assert ('id="pulse-caveat"' in page.text) == outside
     assert "<script>" not in page.text  # CSP: the figure is data, drawn by /static/plots.js
 
 

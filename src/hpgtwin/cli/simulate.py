@@ -71,6 +71,8 @@ def to_html(result: dict[str, Any], regimen: str) -> str:
         charts.append(band_chart(series, title=f"24-h LH pulse profile on day {day} (IU/L): "
                                  f"{pulsatile['pulses_per_day']:.3g} pulses/day, mean {pulsatile['mean_iu_l']:.3g}",
                                  x_label=f"hours from the start of day {day}"))
+        if pulsatile.get("caveat"):
+            charts[-1] += f"<figcaption><small>{escape(pulsatile['caveat'])}</small></figcaption>"
     return (
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         f"<title>hpgtwin simulation: {escape(regimen)}</title></head><body>"

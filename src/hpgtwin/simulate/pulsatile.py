@@ -76,6 +76,7 @@ class PulseProfile:
     half_lives_min: tuple[float, float]
     fast_fraction: float
     day: float | None = None
+    caveat: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form."""
@@ -93,6 +94,7 @@ class PulseProfile:
             "burst_half_duration_min": self.burst_half_duration_min,
             "lh_half_lives_min": list(self.half_lives_min),
             "lh_fast_fraction": self.fast_fraction,
+            "caveat": self.caveat,
             "conventions": "time_h from the start of the day; mean_iu_l is the model's mean LH that day and the "
                            "profile's 24 h mean; amplitude_iu_l is the LH released per pulse (burst mass as a "
                            "concentration); pulse times are one seeded draw of an irregular renewal process",
@@ -147,6 +149,19 @@ def _positive(name: str, value: float, *, allow_zero: bool = False) -> float:
     return value
 
 
+def frequency_caveat(pulses_per_day: float) -> str | None:
+    """Why a model frequency outside the eugonadal range should be read with care (None inside the range).
+
+    The calibration fixes mean LH, not how it splits into pulse frequency and amplitude (docs/model_gaps.md).
+    """
+    low, high = (pulsatility_value(f"eugonadal_pulses_per_day_{end}") for end in ("low", "high"))
+    if low <= pulses_per_day <= high:
+        return None
+    return (f"The model gives {pulses_per_day:.3g} pulses per 24 h; eugonadal men have {low:g}-{high:g} "
+            "(Veldhuis 1986, 1987). Mean LH is calibrated, its split into pulse frequency and size is not "
+            "(docs/model_gaps.md), so read the number and size of the pulses as indicative.")
+
+
 def profile_from_summary(
     pulses_per_day: float, amplitude_iu_l: float, mean_iu_l: float, *, seed: int | None = None,
     clearance_per_h: float | None = None, step_min: float | None = None, interpulse_cv: float | None = None,
@@ -197,7 +212,7 @@ def profile_from_summary(
         pulse_mean = float(np.trapezoid(pulses, t)) / HOURS
     basal = max(mean - pulse_mean, 0.0)
     return PulseProfile(t, basal + pulses, per_day, mass, mean, basal, in_day, int(seed), cv, fwhm_min,
-                        (fast_min, 60.0 * math.log(2.0) / slow_rate), fraction, day)
+                        (fast_min, 60.0 * math.log(2.0) / slow_rate), fraction, day, frequency_caveat(per_day))
 
 
 def lh_profile(
