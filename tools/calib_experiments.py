@@ -213,7 +213,9 @@ def _nankin(o, b):
 
 
 TE_WEEKS_ON = 52
-LAST_TE_DAY = 7 * (TE_WEEKS_ON - 1)
+# Handelsman 2005 time recovery from the end of treatment, "the date of the first missed hormone treatment", 1 week
+# after the last weekly TE injection (day 7 * (TE_WEEKS_ON - 1)), as the virtual cohort's stopped_at_week does.
+TE_END_DAY = 7 * TE_WEEKS_ON
 
 
 def _handelsman(o, b):
@@ -224,7 +226,7 @@ def _handelsman(o, b):
     for thr in (10, 5, 3, 1):
         out[f"suppression_to_{thr}_weeks"] = first_crossing_weeks(sc, thr, 0, True)
     for thr in (3, 5, 10, 20):
-        out[f"recovery_to_{thr}_weeks"] = first_crossing_weeks(sc, thr, LAST_TE_DAY, False)
+        out[f"recovery_to_{thr}_weeks"] = first_crossing_weeks(sc, thr, TE_END_DAY, False)
     out["recovery_plateau_fc"] = sc[:, -1] / base
     return out
 

@@ -56,7 +56,8 @@ POPULATION = (
     "er_kd_tamoxifen_ng_ml", "tamoxifen_intrinsic_activity",
     "germ_loss_fsh_max_per_h", "germ_fsh_k_iu_l", "germ_loss_itt_max_per_h", "germ_itt_k_nmol_l", "germ_itt_hill",
     "germ_itt_rescue_k_nmol_l", "aromatase_km_nmol_l", "germ_fsh_hill",
-    "epididymal_transit_d", "spermatogenesis_duration_d", "brain_aromatase_e2_pg_ml", "shbg_serm_emax",
+    "epididymal_transit_d", "spermatogenesis_duration_d", "spermatogonia_recovery_d", "spermatogonia_depletion",
+    "brain_aromatase_e2_pg_ml", "shbg_serm_emax",
     "shbg_e2_emax", "shbg_e2_k_pg_ml", "leydig_e2_itt_ic50_nmol_l", "letrozole_brain_imax", "e2_pituitary_ic50_pg_ml",
 )
 # Held at their table values (see their `source`): freeing them lowers T clearance to 49 L/h and the intact-men

@@ -165,7 +165,7 @@ def test_profile_flags_a_frequency_outside_the_eugonadal_range() -> None:
     assert frequency_caveat(low) is None and frequency_caveat(high) is None
 
 
-@pytest.mark.xfail(strict=True, reason="model gap: the calibrated default man has 1.7 GnRH pulses/24 h (model "
+@pytest.mark.xfail(strict=True, reason="model gap: the calibrated default man has 2.3 GnRH pulses/24 h (model "
                    "parameters of 2026-12-06); the published range is 8-20 (docs/model_gaps.md)")
 def test_default_man_pulse_frequency_is_in_the_published_range(baseline) -> None:
     low, high = _eugonadal_range()

@@ -14,8 +14,10 @@ Structure (research/models.md section 1.3; MODEL.md):
   desensitization; adipose E2 acts only through the serum, so obese men keep a normal free T, Schneider 1979)
   and by slow desensitization; intratesticular T (ITT) follows Leydig output (about 60x serum T) and
   collapses under exogenous T (Coviello 2005); Sertoli inhibin B from FSH and germ cells; spermatogenesis as
-  an 8-stage Erlang transit chain (about 64 d; stages 1-4 are lost as the summed support of FSH and ITT fails,
-  stages 5-8 need ITT) plus a 2-stage epididymal transit, giving sperm concentration and total motile count.
+  a 16-stage Erlang transit chain (about 64-74 d; stages 1-8 are lost as the summed support of FSH and ITT
+  fails, stages 9-16 need ITT; enough stages that sperm reappear only after most of the cycle, Misell 2006),
+  fed by a spermatogonial reserve that is depleted slowly when that support fails and regrows over months,
+  plus a 2-stage epididymal transit, giving sperm concentration and total motile count.
 - Aromatase: testicular (from Leydig T), peripheral/adipose (Michaelis-Menten in non-SHBG-bound T) and adrenal
   (androstenedione route) E2, scaled by fat mass, a CYP19A1 genotype factor and AI inhibition (Emax/IC50 on
   plasma concentration).
@@ -38,7 +40,10 @@ from hpgtwin.model.declaration import Assignment, DoseTarget, Model, Parameter, 
 from hpgtwin.params import load_model_parameters
 from hpgtwin.pk.drugs import DRUGS, Drug, Moiety, PKValue, Route
 
-N_GERM_STAGES = 8  # must equal parameter germ_stage_count; stages 1..4 FSH-dependent, 5..8 ITT-dependent
+N_GERM_STAGES = 16  # must equal parameter germ_stage_count; stages 1..8 FSH-dependent, 9..16 ITT-dependent
+# Germ stages whose mean sets the germ-cell share of inhibin B: spermatocytes to early spermatids, the second to the
+# fifth eighth of the chain (stages 3-5 of 8, 5-10 of 16); their number must equal inhb_germ_stage_count.
+INHB_GERM_STAGES = tuple(range(N_GERM_STAGES // 4 + 1, 5 * N_GERM_STAGES // 8 + 1))
 N_EPIDIDYMAL_STAGES = 2
 T_RELEASE_STAGES = 2  # must equal parameter t_release_stages (transit release of exogenous T into serum)
 TESTOSTERONE_MOIETY = "testosterone"
@@ -322,12 +327,15 @@ def _add_physiology(b: _Builder) -> None:
     # suffices (hCG alone maintains spermatogenesis in hypogonadotropic men; FSH alone partly restores it).
     a("germ_early_support", "fsh_iu_l / germ_fsh_k_iu_l + intratesticular_t_nmol_l / germ_itt_rescue_k_nmol_l", "1",
       "support of early germ cells by FSH and intratesticular T, each relative to its half-support level")
-    a("germ_loss_early_per_h", "germ_loss_fsh_max_per_h * hill_inh(germ_early_support, 1, germ_fsh_hill)",
+    a("germ_support_failure", "hill_inh(germ_early_support, 1, germ_fsh_hill)", "1",
+      "failure of the FSH + ITT support of early germ cells (0 supported, 1 unsupported)")
+    a("germ_loss_early_per_h", "germ_loss_fsh_max_per_h * germ_support_failure",
       "1/h", "loss of early germ cells (spermatogonia, spermatocytes) as FSH and ITT support fail")
     a("germ_loss_late_per_h", "germ_loss_itt_max_per_h * hill_inh(intratesticular_t_nmol_l, germ_itt_k_nmol_l, "
       "germ_itt_hill)", "1/h", "loss of androgen-dependent germ cells (spermatids)")
+    inhb_germ = " + ".join(f"germ_{i}" for i in INHB_GERM_STAGES)
     a("inhibin_b_target_pg_ml", "inhb_max_pg_ml * sertoli_capacity * (1 - inhb_germ_weight + inhb_germ_weight * "
-      "(germ_3 + germ_4 + germ_5) / inhb_germ_stage_count) * hill_act(fsh_iu_l, inhb_fsh_ec50_iu_l, 1)", "pg/mL",
+      f"({inhb_germ}) / inhb_germ_stage_count) * hill_act(fsh_iu_l, inhb_fsh_ec50_iu_l, 1)", "pg/mL",
       "inhibin B that Sertoli cells would sustain now")
     a("sperm_concentration_million_ml", f"sperm_output_scale_million_ml * epididymis_{N_EPIDIDYMAL_STAGES}",
       "million/mL", "sperm concentration in the ejaculate")
@@ -353,9 +361,15 @@ def _add_states(b: _Builder) -> None:
     s("intratesticular_t_nmol_l", "nmol/L", "intratesticular testosterone",
       "itt_rate_per_h * (itt_gain_h * leydig_t_secretion_nmol_l_h + t_nmol_l - intratesticular_t_nmol_l)")
     s("inhibin_b_pg_ml", "pg/mL", "serum inhibin B", "inhb_turnover_per_h * (inhibin_b_target_pg_ml - inhibin_b_pg_ml)")
+    # Spermatogonial reserve (A spermatogonia feeding the chain): depleted slowly while FSH + ITT support fails,
+    # regrown over months when it returns, so sperm output after a long suppression first comes back at a lower
+    # level and then climbs slowly towards baseline (Handelsman 2005 plateau; WHO 1996 return to baseline).
+    s("spermatogonia", "1", "spermatogonial reserve feeding the germ-cell chain (1 in a fully supported testis)",
+      "(1 - spermatogonia - spermatogonia_depletion * germ_support_failure * spermatogonia) / "
+      "(spermatogonia_recovery_d * hours_per_day)")
     half = N_GERM_STAGES // 2
     for i in range(1, N_GERM_STAGES + 1):
-        inflow = "germline_capacity" if i == 1 else f"germ_{i - 1}"
+        inflow = "germline_capacity * spermatogonia" if i == 1 else f"germ_{i - 1}"
         loss = "germ_loss_early_per_h" if i <= half else "germ_loss_late_per_h"
         s(f"germ_{i}", "1", f"germ cells in stage {i} of {N_GERM_STAGES} (relative to a loss-free reference)",
           f"germ_transit_per_h * ({inflow} - germ_{i}) - {loss} * germ_{i}")
@@ -407,6 +421,8 @@ def build_model() -> Model:
     germ_ok = next(p for p in b.parameters if p.name == "germ_stage_count").value == N_GERM_STAGES
     if not germ_ok or not math.isfinite(N_GERM_STAGES):
         raise ValueError("germ_stage_count must equal the number of declared germ stages")
+    if next(p for p in b.parameters if p.name == "inhb_germ_stage_count").value != len(INHB_GERM_STAGES):
+        raise ValueError("inhb_germ_stage_count must equal the number of germ stages inhibin B averages")
     if next(p for p in b.parameters if p.name == "t_release_stages").value != T_RELEASE_STAGES:
         raise ValueError("t_release_stages must equal the number of declared T release stages")
     return Model(
