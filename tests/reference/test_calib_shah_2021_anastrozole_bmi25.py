@@ -9,7 +9,6 @@ docs/validation.md has the full table.
 
 from __future__ import annotations
 
-import pytest
 from calib_cases import TOL, test_within_20_percent  # noqa: F401 (collected by pytest)
 
 # (experiment, observable, published value, where the number comes from)
@@ -35,9 +34,6 @@ KNOWN_MISSES = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason="known miss: the calibration puts Leydig desensitization at its slowest "
-                   "rate (time constant about 12 months), so model T is flat from week 4 to week 22 (ratio 0.996 vs "
-                   "published 0.858; the week-22 fold change itself is within 20%)")
 def test_shape_t_peaks_early_and_drifts_down(observed):
     """Shah 2021 shape: T peaks near month 1 and drifts down by month 5 (480 -> 461 -> 412 ng/dL).
 

@@ -77,22 +77,24 @@ def _result(path: Path) -> tuple[CohortSpec, dict]:
 
 
 # Cohorts with a published value the virtual cohort misses, measured with the model whose early germ cells take
-# additive FSH + ITT support, whose age effects are hypothalamic + Leydig, whose tamoxifen is an ER antagonist and
-# whose 16-stage germ chain is fed by a slowly depleted and regrown spermatogonial reserve (calibration 81/81
-# observations within 20%; python -m hpgtwin.trials.validation 200 at 2026-12-06: 47 of 52; n = 200, seed 1): the
-# class of the miss, then model vs published.
+# additive FSH + ITT support, whose age effects are hypothalamic + Leydig, whose tamoxifen is an ER antagonist, whose
+# 16-stage germ chain is fed by a slowly depleted and regrown spermatogonial reserve and whose hepatic SHBG production
+# adapts to E2 over weeks (calibration 81/81 observations within 20%; python -m hpgtwin.trials.validation 200 at
+# 2026-12-06: 46 of 52; n = 200, seed 1): the class of the miss, then model vs published.
 # strict: far outside the 20% band (|ln ratio| > 0.25); non-strict: near the band's edge (ln 1.2 = 0.18), so it may
 # pass with the next calibration.
 CALIBRATION_GAPS: dict[str, tuple[str, bool]] = {
-    "coviello_2005_hcg_itt": ("(a) model: ITT fc on TE alone 0.11 vs 0.06 (|ln| 0.58; the cohort median falls to "
+    "coviello_2005_hcg_itt": ("(a) model: ITT fc on TE alone 0.105 vs 0.06 (|ln| 0.56; the cohort median falls to "
                               "0.060, the mean is raised by weakly suppressed men)", True),
     "helo_2017_clomiphene": (
         "(b) sampling time: enclomiphene trough 0.99 vs 2.2 ng/mL (time of draw not reported); "
-        "(a) model: E2 fc 1.49 vs 2.0", True),
+        "(a) model: E2 fc 1.46 vs 2.0", True),
+    "mauras_2000_anastrozole_dose": (
+        "(a) model: anastrozole 0.5 mg day-10 E2 fc 0.60 vs 0.5 (|ln| 0.19, at the edge; the 1 mg arm is within)", False),
     "schneider_1979_obesity": ("(a) model: obese / lean free T 0.83 vs 1.0 (|ln| 0.19)", True),
     "shah_2021_anastrozole_bmi25": (
-        "(a) model: week-22 total motile count fc 1.87 vs 1.4 (|ln| 0.29); the model's motile count moves with "
-        "concentration (fc 1.88 vs 1.82, within), semen volume and motility being fixed", True),
+        "(a) model: week-22 total motile count fc 1.84 vs 1.4 (|ln| 0.27); the model's motile count moves with "
+        "concentration (within), semen volume and motility being fixed", True),
 }
 
 

@@ -22,7 +22,8 @@ Structure (research/models.md section 1.3; MODEL.md):
   (androstenedione route) E2, scaled by fat mass, a CYP19A1 genotype factor and AI inhibition (Emax/IC50 on
   plasma concentration).
 - Binding: Vermeulen 1999 free and bioavailable T from SHBG and albumin; E2 binds the SHBG sites left free by
-  T and albumin (Sodergard 1982); only non-SHBG-bound T and E2 are cleared. E2 raises hepatic SHBG production.
+  T and albumin (Sodergard 1982); only non-SHBG-bound T and E2 are cleared. E2 raises hepatic SHBG production,
+  which adapts over weeks (slower than serum SHBG turnover), so total T drifts after an E2 change.
 - Brain aromatase: blocked by anastrozole as in the periphery, by letrozole with its own (CNS) maximal effect.
 - Drugs: one absorption depot per drug and moiety and one central compartment per moiety, from
   ``hpgtwin.pk.drugs.DRUGS`` (default route); exogenous testosterone reaches serum T through a two-stage
@@ -262,9 +263,10 @@ def _add_physiology(b: _Builder) -> None:
     a("shbg_e2_factor", "(1 + shbg_e2_emax * hill_act(estradiol_pg_ml, shbg_e2_k_pg_ml, 1)) / "
       "(1 + shbg_e2_emax * hill_act(shbg_e2_reference_pg_ml, shbg_e2_k_pg_ml, 1))", "1",
       "hepatic SHBG production driven by E2, relative to the reference man's E2")
-    a("shbg_target_nmol_l", "shbg_reference_nmol_l * shbg_production_scale * shbg_e2_factor * (1 + shbg_serm_emax * "
-      "hepatic_serm_load / (1 + hepatic_serm_load))", "nmol/L",
-      "SHBG set point (covariates, E2, hepatic SERM effect)")
+    a("hepatic_shbg_drive_target", "shbg_e2_factor * (1 + shbg_serm_emax * hepatic_serm_load / "
+      "(1 + hepatic_serm_load))", "1", "hepatic SHBG production that the current E2 and SERMs would settle at")
+    a("shbg_target_nmol_l", "shbg_reference_nmol_l * shbg_production_scale * hepatic_shbg_drive", "nmol/L",
+      "SHBG set point (covariates, and the adapted hepatic E2 and SERM effect)")
     a("e2_equivalent_pg_ml", "er_kd_e2_pg_ml * er_agonist_load / (er_total_load - er_agonist_load)", "pg/mL",
       "serum E2 that would give the same ER activation without SERMs")
     # Gonadotrope ER: serum E2 only (no hypothalamic aromatisation), with the same SERM competition.
@@ -350,6 +352,10 @@ def _add_states(b: _Builder) -> None:
       "leydig_t_secretion_nmol_l_h + adrenal_t_nmol_l_h + exogenous_t_input_nmol_l_h - t_clearance_nmol_l_h")
     s("estradiol_pg_ml", "pg/mL", "serum total estradiol",
       "e2_production_pg_ml_h - e2_clearance_per_h * bioavailable_e2_pg_ml / e2_non_shbg_fraction_reference")
+    # Hepatic SHBG production adapts to estrogen over weeks, slower than serum SHBG turns over (SHBG keeps rising
+    # for months on oral estrogen); on an aromatase inhibitor total T then drifts down as SHBG falls.
+    s("hepatic_shbg_drive", "1", "hepatic SHBG production relative to the reference man's (adapted estrogen effect)",
+      "(hepatic_shbg_drive_target - hepatic_shbg_drive) / (shbg_adaptation_d * hours_per_day)")
     s("shbg_nmol_l", "nmol/L", "serum SHBG",
       "shbg_turnover_per_h * (shbg_target_nmol_l - shbg_nmol_l)")
     s("lh_iu_l", "IU/L", "serum LH", "lh_secretion_iu_l_h - lh_clearance_per_h * lh_iu_l")
