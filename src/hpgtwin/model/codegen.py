@@ -32,7 +32,7 @@ from hpgtwin.model.printing import HELPERS
 from hpgtwin.model.printing import JIT as _JIT
 from hpgtwin.model.printing import NumbaPrinter as _Printer
 
-CODEGEN_VERSION = "6"
+CODEGEN_VERSION = "7"
 _TEMPLATES = (_kernels_template, _lanes_template)
 _DROP = "# codegen: drop this"
 SERIAL_BELOW = 32  # batches smaller than this run on one thread (thread start-up dominates; measured)

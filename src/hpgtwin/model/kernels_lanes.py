@@ -185,7 +185,7 @@ def _linear_propagators(amat: np.ndarray, size: float, e_half: np.ndarray, e_ful
                         target[off + r * m + c, b] = lw[0, r, c]
 
 
-@njit(cache=True, error_model="numpy", fastmath={"nsz", "arcp", "contract", "reassoc"})
+@njit(cache=True, error_model="numpy")  # no fastmath: see hpgtwin.model.printing.JIT
 def _advance_blocks(
     e: np.ndarray, src: np.ndarray, dst: np.ndarray, blocks: np.ndarray, n_blocks: int, acc: np.ndarray
 ) -> None:
@@ -258,7 +258,7 @@ def _active_states(y: np.ndarray, f: np.ndarray, flag: np.ndarray, active: np.nd
     return count
 
 
-@njit(cache=True, error_model="numpy", fastmath={"nsz", "arcp", "contract", "reassoc"})
+@njit(cache=True, error_model="numpy")  # no fastmath: see hpgtwin.model.printing.JIT
 def _etdrk4_step(
     t: float, h: float, y: np.ndarray, p: np.ndarray, q: np.ndarray, d: np.ndarray, wt: np.ndarray,
     st: np.ndarray, w: np.ndarray, quarter: bool, active: np.ndarray, n_active: int, need: np.ndarray,
