@@ -34,7 +34,6 @@ Parameter values live in ``params/model_parameters.yaml`` (physiology) and ``par
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 from hpgtwin.model.declaration import Assignment, DoseTarget, Model, Parameter, Rate, State
@@ -424,13 +423,12 @@ def build_model() -> Model:
     _add_states(b)
     _add_physiology(b)
     states = sorted(b.states, key=lambda st: not st.name.endswith(("_depot", "_central")))
-    germ_ok = next(p for p in b.parameters if p.name == "germ_stage_count").value == N_GERM_STAGES
-    if not germ_ok or not math.isfinite(N_GERM_STAGES):
-        raise ValueError("germ_stage_count must equal the number of declared germ stages")
-    if next(p for p in b.parameters if p.name == "inhb_germ_stage_count").value != len(INHB_GERM_STAGES):
-        raise ValueError("inhb_germ_stage_count must equal the number of germ stages inhibin B averages")
-    if next(p for p in b.parameters if p.name == "t_release_stages").value != T_RELEASE_STAGES:
-        raise ValueError("t_release_stages must equal the number of declared T release stages")
+    table = {p.name: p.value for p in b.parameters}
+    for name, count, what in (("germ_stage_count", N_GERM_STAGES, "declared germ stages"),
+                              ("inhb_germ_stage_count", len(INHB_GERM_STAGES), "germ stages inhibin B averages"),
+                              ("t_release_stages", T_RELEASE_STAGES, "declared T release stages")):
+        if table[name] != count:
+            raise ValueError(f"{name} must equal the number of {what}")
     return Model(
         name="hpgtwin_male_hpg",
         states=tuple(states),
